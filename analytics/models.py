@@ -1,0 +1,1 @@
+"""Models of the analytical crm app; its issue fills them in."""

@@ -1,0 +1,1 @@
+"""Models of the billing integration app; its issue fills them in."""

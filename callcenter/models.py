@@ -1,0 +1,1 @@
+"""Models of the call centre app; its issue fills them in."""

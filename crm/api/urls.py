@@ -1,0 +1,3 @@
+"""TMF API routes (filled in by the TMF conventions work)."""
+
+urlpatterns: list = []

@@ -1,0 +1,17 @@
+"""Settings for the test suite: the real PostgreSQL and Redis, defaulting to the local servers."""
+
+import os
+
+os.environ.setdefault("CRM_ENV", "test")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+from . import *  # noqa: E402, F403
+from .env import env_str  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests enqueue for real only where they start a worker; everywhere else tasks run inline.
+CELERY_TASK_ALWAYS_EAGER = True
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -1,0 +1,5 @@
+"""Placeholder replaced by the UI shell work."""
+
+
+def shell(request):
+    return {}

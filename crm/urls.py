@@ -1,0 +1,20 @@
+"""Top-level URLs: staff UI, accounts, TMF API, API schema and docs, admin, health checks."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from crm import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("crm.accounts.urls")),
+    path("tmf-api/", include("crm.api.urls")),
+    path("api/", include("crm.api.docs_urls")),
+    path("", include("crm.ui.urls")),
+]
+
+handler404 = "crm.api.exceptions.handler404"
+handler500 = "crm.api.exceptions.handler500"

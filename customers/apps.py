@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CustomersConfig(AppConfig):
+    """Customers (客户)."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "customers"
+    verbose_name = _("Customers")

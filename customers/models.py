@@ -1,0 +1,1 @@
+"""Models of the customers app; its issue fills them in."""

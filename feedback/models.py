@@ -1,0 +1,1 @@
+"""Models of the feedback and care app; its issue fills them in."""

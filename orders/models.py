@@ -1,0 +1,1 @@
+"""Models of the orders app; its issue fills them in."""

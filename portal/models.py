@@ -1,0 +1,1 @@
+"""Models of the self-service portal app; its issue fills them in."""
