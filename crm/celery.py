@@ -8,7 +8,7 @@ import os
 from celery import Celery
 from kombu import Queue
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.main")
 
 
 class CrmQueue(enum.StrEnum):

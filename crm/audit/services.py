@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import hashlib
 import uuid
 from collections.abc import Iterable
 
@@ -32,6 +33,13 @@ def _jsonable(value: object) -> object:
     return str(value)
 
 
+def _masked_secret(value: object) -> str:
+    """A secret never enters the log; a short digest still shows that it changed."""
+    if not value:
+        return ""
+    return "***" + hashlib.sha256(str(value).encode()).hexdigest()[:6]
+
+
 def field_values(instance: models.Model, exclude: Iterable[str] = ()) -> dict[str, object]:
     """The concrete field values of a model instance, as JSON-safe values (secrets replaced)."""
     skip = set(exclude)
@@ -40,7 +48,7 @@ def field_values(instance: models.Model, exclude: Iterable[str] = ()) -> dict[st
         if field.name in skip:
             continue
         value = getattr(instance, field.attname)
-        values[field.name] = "***" if field.name in _SECRET_FIELDS else _jsonable(value)
+        values[field.name] = _masked_secret(value) if field.name in _SECRET_FIELDS else _jsonable(value)
     return values
 
 

@@ -1,5 +1,2 @@
-"""Settings entry point: `crm.settings` for run and production, `crm.settings.test` for the suite."""
-
-from .base import *  # noqa: F403
-from .api import *  # noqa: F403
-from .celery import *  # noqa: F403
+"""Settings split by concern (base, api, celery). `crm.settings.main` composes them for run and production;
+`crm.settings.test` sets the test defaults first and then composes them the same way."""
