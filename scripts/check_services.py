@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm"
+DEFAULT_DATABASE_URL = "postgres://postgres:postgres@127.0.0.1:5432/crm"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 HOW_TO_START = "Start them with: docker compose up -d db redis   (or set DATABASE_URL / REDIS_URL to running servers)"
 

@@ -3,7 +3,7 @@
 import os
 
 os.environ.setdefault("CRM_ENV", "test")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/crm")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 from .main import *  # noqa: E402, F403
