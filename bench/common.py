@@ -1,0 +1,103 @@
+"""Shared helpers for benchmarks: a scratch database, a gunicorn server, percentiles."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/crm")
+
+
+def database_url(name: str) -> str:
+    return BASE_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def recreate_database(name: str) -> str:
+    """Drop and create a scratch database for a benchmark; returns its URL."""
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return database_url(name)
+
+
+def manage(db_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CRM_ENV": "development", "DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "crm.settings.main"}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(db_url: str, *, workers: int = 2) -> Iterator[int]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "CRM_ENV": "development",
+        "DEBUG": "0",
+        "DATABASE_URL": db_url,
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "crm.settings.main",
+    }
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "crm.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    q = statistics.quantiles(samples_ms, n=100, method="inclusive")
+    return {"p50": q[49], "p95": q[94], "p99": q[98]}
+
+
+def time_requests(port: int, path: str, n: int, headers: dict[str, str] | None = None) -> list[float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        response.read()
+        samples.append((time.perf_counter() - started) * 1000)
+        if response.status >= 500:
+            raise RuntimeError(f"{path} answered {response.status}")
+    conn.close()
+    return samples
+
+
+def time_calls(func: Callable[[], object], n: int) -> list[float]:
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        func()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples

@@ -1,0 +1,63 @@
+"""Run the benchmarks and print each figure next to its target; write bench/results/<time>.json and latest.json.
+
+Usage: make bench [SCALE=100k|1m]   (never part of make test)
+
+Each benchmark module in bench/ named bench_*.py has ``run(env) -> list[dict]`` returning results shaped
+``{"name", "value", "unit", "target", "met", "raw_sql_value"}``; later issues add modules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def machine() -> str:
+    cores = os.cpu_count()
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{platform.machine()} {cores} cores {mem_gib:.0f} GiB, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", default="100k", help="data-set size: 100k or 1m (benchmarks that need data use it)")
+    parser.add_argument("--only", default="", help="comma-separated benchmark module names (default: all)")
+    args = parser.parse_args()
+    modules = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
+    if args.only:
+        modules = [m for m in modules if m in args.only.split(",")]
+    env = {"scale": args.scale, "root": ROOT}
+    results: list[dict] = []
+    for name in modules:
+        module = importlib.import_module(f"bench.{name}")
+        print(f"== {name}", flush=True)
+        results.extend(module.run(env))
+    width = max((len(r["name"]) for r in results), default=10)
+    print()
+    print(f"{'benchmark':<{width}}  {'value':>10} {'unit':<8} {'target':>10}  met   raw SQL")
+    for r in results:
+        met = "-" if r["met"] is None else ("yes" if r["met"] else "NO")
+        raw = "" if r.get("raw_sql_value") is None else f"{r['raw_sql_value']:.3f}"
+        target = "" if r.get("target") is None else str(r["target"])
+        print(f"{r['name']:<{width}}  {r['value']:>10.3f} {r['unit']:<8} {target:>10}  {met:<4}  {raw}")
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = {"time": stamp, "machine": machine(), "scale": args.scale, "results": results}
+    results_dir = ROOT / "bench" / "results"
+    results_dir.mkdir(exist_ok=True)
+    (results_dir / f"{stamp}.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
+    (results_dir / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(f"\nMachine: {out['machine']}\nWrote bench/results/{stamp}.json and bench/results/latest.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
