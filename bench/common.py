@@ -33,8 +33,15 @@ def recreate_database(name: str) -> str:
 
 
 def manage(db_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CRM_ENV": "development", "DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "crm.settings.main"}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "CRM_ENV": "development",
+        "DATABASE_URL": db_url,
+        "DJANGO_SETTINGS_MODULE": "crm.settings.main",
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
 
 
 def free_port() -> int:

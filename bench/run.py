@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 def machine() -> str:
     cores = os.cpu_count()
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{platform.machine()} {cores} cores {mem_gib:.0f} GiB, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{platform.machine()} {cores} cores {mem_gib:.0f} GiB, {system}, Python {platform.python_version()}"
 
 
 def main() -> int:

@@ -18,7 +18,8 @@ class RequestContext:
     channel: str = "system"  # ui, api, admin, portal, system, task
 
 
-_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("crm_request_context", default=RequestContext())
+_EMPTY = RequestContext()
+_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("crm_request_context", default=_EMPTY)
 
 
 def current() -> RequestContext:

@@ -26,7 +26,8 @@ def check_postgres(url: str) -> str | None:
         )
         conn.close()
     except Exception as exc:
-        return f"PostgreSQL at {cfg.get('HOST')}:{cfg.get('PORT') or 5432} is not reachable ({exc.__class__.__name__}: {exc})"
+        where = f"{cfg.get('HOST')}:{cfg.get('PORT') or 5432}"
+        return f"PostgreSQL at {where} is not reachable ({exc.__class__.__name__}: {exc})"
     return None
 
 

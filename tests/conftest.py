@@ -37,7 +37,7 @@ def wuhu(db) -> Region:
 def make_staff(db, hefei):
     """make_staff(role, region=..., username=...) -> User with a profile; regional roles default to Hefei."""
 
-    def _make(role: str, *, region: Region | None | str = "default", username: str | None = None, **kwargs):
+    def _make(role: str, *, region: Region | str | None = "default", username: str | None = None, **kwargs):
         if region == "default":
             region = None if role in PROVINCE_ROLES else hefei
         username = username or f"{role}{next(_counter)}"

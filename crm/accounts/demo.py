@@ -66,7 +66,10 @@ def seed_organisation(ctx: SeedContext) -> None:
     rng = ctx.rng("organisation")
     # City size in the demo: Hefei biggest; it scales how many outlets, grids and staff a region gets.
     regions = Region.objects.bulk_create(
-        [Region(code=code, name=name, name_en=name_en, area_code=area_code) for code, name, name_en, area_code, _d, _c in CITIES]
+        [
+            Region(code=code, name=name, name_en=name_en, area_code=area_code)
+            for code, name, name_en, area_code, _d, _c in CITIES
+        ]
     )
     region_by_code = {r.code: r for r in regions}
     areas = Area.objects.bulk_create(
@@ -83,7 +86,9 @@ def seed_organisation(ctx: SeedContext) -> None:
     for area in areas:
         words = rng.sample(GRID_WORDS, 2 + (area.kind == Area.Kind.URBAN) * 2)
         for i, word in enumerate(words):
-            grid_rows.append((next(grid_iter), area.region_id, area.id, f"{area.code}-G{i + 1:02d}", f"{area.name}·{word}网格"))
+            grid_rows.append(
+                (next(grid_iter), area.region_id, area.id, f"{area.code}-G{i + 1:02d}", f"{area.name}·{word}网格")
+            )
     ctx.copy_rows(Grid, ["id", "region_id", "area_id", "code", "name"], grid_rows)
     grids_by_region: dict[int, list[int]] = {}
     for gid, region_id, _area_id, _code, _name in grid_rows:
@@ -94,7 +99,9 @@ def seed_organisation(ctx: SeedContext) -> None:
         size = 4 if region.code == "340100" else (2 if region.code in ("340200", "340300", "340800", "341200") else 1)
         for kind, suffix in _units_for_region(rng, region.code, size):
             grid_id = rng.choice(grids_by_region[region.id]) if kind in (OrgUnit.Kind.AGENT_OUTLET,) else None
-            unit_rows.append((f"{region.code}-{len(unit_rows) + 1:03d}", kind, f"{region.name}{suffix}", region.id, grid_id))
+            unit_rows.append(
+                (f"{region.code}-{len(unit_rows) + 1:03d}", kind, f"{region.name}{suffix}", region.id, grid_id)
+            )
     province_units = [
         ("340000-001", OrgUnit.Kind.MANAGEMENT, "省公司管理层", None, None),
         ("340000-002", OrgUnit.Kind.MARKETING_DEPT, "省公司市场部", None, None),
@@ -131,7 +138,9 @@ def _seed_staff(ctx: SeedContext, *, regions, units, grids_by_region) -> None:
             unit = units_by_region_kind[(region.id, kind)][0]
         elif region is None:
             unit = units_by_region_kind[(None, PROVINCE_UNIT_KIND[role])][0]
-        people.append((username, role, region.id if region else None, None, unit.id if unit else None, role == Role.ADMIN))
+        people.append(
+            (username, role, region.id if region else None, None, unit.id if unit else None, role == Role.ADMIN)
+        )
     # Everyone else: a few staff per team or outlet, with roles that fit the unit.
     kind_role = {
         OrgUnit.Kind.OWN_HALL: Role.HALL_CLERK,
@@ -161,7 +170,18 @@ def _seed_staff(ctx: SeedContext, *, regions, units, grids_by_region) -> None:
     names = [chinese_name(rng) for _ in people]
     ctx.copy_rows(
         User,
-        ["id", "password", "is_superuser", "username", "first_name", "last_name", "email", "is_staff", "is_active", "date_joined"],
+        [
+            "id",
+            "password",
+            "is_superuser",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_staff",
+            "is_active",
+            "date_joined",
+        ],
         (
             (uid, password_hash, admin, username, name[1:], name[0], f"{username}@demo.crm.local", admin, True, ctx.now)
             for uid, (username, _role, _r, _g, _u, admin), name in zip(user_ids, people, names, strict=True)
@@ -172,7 +192,16 @@ def _seed_staff(ctx: SeedContext, *, regions, units, grids_by_region) -> None:
         StaffProfile,
         ["id", "user_id", "role", "region_id", "grid_id", "org_unit_id", "employee_no", "phone"],
         (
-            (pid, uid, role, region_id, grid_id, unit_id, f"E{uid:07d}", f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}")
+            (
+                pid,
+                uid,
+                role,
+                region_id,
+                grid_id,
+                unit_id,
+                f"E{uid:07d}",
+                f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
+            )
             for pid, uid, (_u, role, region_id, grid_id, unit_id, _a) in zip(profile_ids, user_ids, people, strict=True)
         ),
     )

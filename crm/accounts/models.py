@@ -122,7 +122,9 @@ class StaffProfile(models.Model):
         verbose_name=_("region"),
         help_text=_("Empty for province-level staff, who see every region."),
     )
-    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("grid"))
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("grid")
+    )
     org_unit = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("team or outlet")
     )
@@ -142,7 +144,9 @@ class StaffProfile(models.Model):
                 name="staff_region_required_for_role",
             ),
             # A grid narrows a region; it cannot stand alone.
-            models.CheckConstraint(condition=Q(grid__isnull=True) | Q(region__isnull=False), name="staff_grid_needs_region"),
+            models.CheckConstraint(
+                condition=Q(grid__isnull=True) | Q(region__isnull=False), name="staff_grid_needs_region"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,7 +20,9 @@ class VisibilityScope:
     grid_id: int | None = None
     nothing: bool = False
 
-    def filter(self, queryset: QuerySet, *, region_lookup: str = "region_id", grid_lookup: str | None = None) -> QuerySet:
+    def filter(
+        self, queryset: QuerySet, *, region_lookup: str = "region_id", grid_lookup: str | None = None
+    ) -> QuerySet:
         """Narrow ``queryset`` to this scope; ``grid_lookup`` also narrows grid-bound staff to their grid."""
         if self.nothing:
             return queryset.none()

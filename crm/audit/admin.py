@@ -7,7 +7,17 @@ from .models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor_repr", "action", "object_type", "object_id", "object_repr", "channel", "ip", "request_id")
+    list_display = (
+        "at",
+        "actor_repr",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "channel",
+        "ip",
+        "request_id",
+    )
     list_filter = ("action", "channel", "object_type")
     search_fields = ("actor_repr", "object_id", "object_repr", "request_id")
     date_hierarchy = "at"

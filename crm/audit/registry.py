@@ -44,14 +44,18 @@ def _on_post_save(sender, instance, created, raw=False, **kwargs) -> None:
     changes = diff(before, after)
     if not created and not changes:
         return
-    audit_record(action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE, obj=instance, changes=changes)
+    audit_record(
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE, obj=instance, changes=changes
+    )
     setattr(instance, _BEFORE_ATTR, after)
 
 
 def _on_post_delete(sender, instance, **kwargs) -> None:
     if sender not in _registry:
         return
-    audit_record(action=AuditEntry.Action.DELETE, obj=instance, changes=diff(field_values(instance, _registry[sender]), None))
+    audit_record(
+        action=AuditEntry.Action.DELETE, obj=instance, changes=diff(field_values(instance, _registry[sender]), None)
+    )
 
 
 def connect_signals() -> None:

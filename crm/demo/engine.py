@@ -129,5 +129,3 @@ def run_steps(ctx: SeedContext, steps: list[DemoStep] | None = None) -> SeedCont
         ctx.timings[step.name] = time.monotonic() - started
         ctx.log(f"  {step.name}: {ctx.timings[step.name]:.1f}s")
     return ctx
-
-

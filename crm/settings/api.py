@@ -33,7 +33,9 @@ TMF_API = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Telecom CRM API",
-    "DESCRIPTION": "TM Forum Open API (v4) resources of the telecom CRM. Authenticate with `Authorization: Bearer <token>`.",
+    "DESCRIPTION": (
+        "TM Forum Open API (v4) resources of the telecom CRM. Authenticate with `Authorization: Bearer <token>`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

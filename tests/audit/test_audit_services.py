@@ -47,7 +47,9 @@ def test_password_is_never_written_to_the_audit_log(make_staff):
 
 def test_personal_data_view_and_export_are_recorded(make_staff):
     manager = make_staff(Role.MANAGER)
-    entry = audit_personal_data_view(obj=manager, fields=["id_number", "phone"], purpose="customer asked", actor=manager)
+    entry = audit_personal_data_view(
+        obj=manager, fields=["id_number", "phone"], purpose="customer asked", actor=manager
+    )
     assert entry.action == AuditEntry.Action.VIEW_PERSONAL_DATA
     assert entry.changes == {"fields": ["id_number", "phone"]}
     assert entry.actor == manager
@@ -85,7 +87,9 @@ def test_login_logout_and_failed_login_are_audited(client, make_staff):
     client.post(reverse("accounts:login"), {"username": "clerk1", "password": "wrong"})
     client.post(reverse("accounts:login"), {"username": "clerk1", "password": STAFF_PASSWORD})
     client.post(reverse("accounts:logout"))
-    actions = list(AuditEntry.objects.filter(action__in=["login", "login_failed", "logout"]).values_list("action", "actor"))
+    actions = list(
+        AuditEntry.objects.filter(action__in=["login", "login_failed", "logout"]).values_list("action", "actor")
+    )
     assert ("login_failed", None) in actions
     assert ("login", clerk.pk) in actions
     assert ("logout", clerk.pk) in actions

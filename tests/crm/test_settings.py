@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = (
     "import django; django.setup(); from django.conf import settings as s; "
-    "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, s.LANGUAGE_CODE, s.TIME_ZONE)"
+    "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, "
+    "s.LANGUAGE_CODE, s.TIME_ZONE)"
 )
+VAR_DIR = Path(tempfile.mkdtemp(prefix="crm-settings-test-"))
 PRODUCTION_ENV = {
     "CRM_ENV": "production",
     "SECRET_KEY": "k" * 50,
@@ -22,9 +25,13 @@ PRODUCTION_ENV = {
 
 
 def run_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"CRM_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DEBUG"}}
-    clean.update({"DJANGO_SETTINGS_MODULE": "crm.settings.main", "CRM_VAR_DIR": "/tmp/crm-settings-test", **env})
-    return subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"CRM_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DEBUG"}
+    }
+    clean.update({"DJANGO_SETTINGS_MODULE": "crm.settings.main", "CRM_VAR_DIR": str(VAR_DIR), **env})
+    return subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_production_settings_load_with_every_required_value():
