@@ -26,6 +26,8 @@ app.conf.task_routes = {
 }
 app.autodiscover_tasks()
 
+import crm.task_context  # noqa: E402, F401 - connects the signals that carry request ids into tasks
+
 
 @app.on_after_finalize.connect
 def _install_schedule(sender: Celery, **kwargs: object) -> None:
