@@ -44,3 +44,74 @@ def make_staff(db, hefei):
         return staff_user_create(username=username, password=STAFF_PASSWORD, role=role, region=region, **kwargs)
 
     return _make
+
+
+def _reset_celery_connections(app) -> None:
+    """Drop cached broker connections so a changed broker_url takes effect in this process."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings):
+    """A real Celery worker in a subprocess, on the test database and a Redis database of this test process.
+
+    Tasks enqueued by the test (no longer eager) go through Redis to the worker; committed data only
+    (hence transactional_db). The worker is killed at the end, whatever happens.
+    """
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from crm.celery import app
+
+    db = settings.DATABASES["default"]
+    db_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    redis_base = settings.REDIS_URL.rsplit("/", 1)[0]
+    broker_url = f"{redis_base}/{10 + int(worker_id.removeprefix('gw') or 0) % 6}"
+    log = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "crm.settings.test",
+        "CRM_ENV": "test",
+        "DATABASE_URL": db_url,
+        "REDIS_URL": broker_url,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "TMF_EVENT_BACKOFF_SECONDS": "1",  # retries within a test's patience
+    }
+    import redis
+
+    redis.Redis.from_url(broker_url).flushdb()
+    celery_bin = Path(sys.executable).parent / "celery"
+    name = f"test-{worker_id}-{os.getpid()}@localhost"
+    log_file = log.open("w")
+    proc = subprocess.Popen(
+        [str(celery_bin), "-A", "crm", "worker", "--pool=solo", "-Q", "default,billing,analytics", "-n", name],
+        env={**env, "LOG_LEVEL": "INFO"},
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    saved = {"task_always_eager": app.conf.task_always_eager, "broker_url": app.conf.broker_url}
+    app.conf.update(task_always_eager=False, broker_url=broker_url)
+    _reset_celery_connections(app)
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[name], timeout=0.5):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Celery worker did not start:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.2)
+        yield log
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+        log_file.close()
+        app.conf.update(**saved)
+        _reset_celery_connections(app)

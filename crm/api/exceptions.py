@@ -1,17 +1,122 @@
-"""Placeholder replaced by the TMF conventions work."""
+"""The TMF630 error body for every error under /tmf-api/: {"code", "reason", "message", "status", "@type": "Error"}."""
 
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger("crm.api")
+
+API_PREFIXES = ("/tmf-api/",)
 
 
-def handler404(request, exception):
-    return defaults.page_not_found(request, exception)
+class Conflict(exceptions.APIException):
+    """409: the request conflicts with the resource's state (e.g. a stale version, a duplicate)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The request conflicts with the current state of the resource.")
+    default_code = "conflict"
 
 
-def handler500(request):
-    return defaults.server_error(request)
+class Unprocessable(exceptions.APIException):
+    """422: well-formed but breaks a business rule (e.g. an ineligible order)."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = _("The request breaks a business rule.")
+    default_code = "unprocessable"
+
+
+REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    409: "Conflict",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def error_body(status_code: int, message: str, code: str | None = None, reason: str | None = None) -> dict:
+    return {
+        "code": code or str(status_code),
+        "reason": reason or REASONS.get(status_code, "Error"),
+        "message": message,
+        "status": str(status_code),
+        "@type": "Error",
+    }
+
+
+def error_response(status_code: int, message: str, code: str | None = None) -> JsonResponse:
+    return JsonResponse(error_body(status_code, message, code), status=status_code)
+
+
+def _flatten(detail, prefix: str = "") -> list[str]:
+    if isinstance(detail, dict):
+        out: list[str] = []
+        for key, value in detail.items():
+            name = key if key != "non_field_errors" else ""
+            out.extend(_flatten(value, f"{prefix}{name}." if name else prefix))
+        return out
+    if isinstance(detail, list):
+        return [m for item in detail for m in _flatten(item, prefix)]
+    field = prefix.rstrip(".")
+    return [f"{field}: {detail}" if field else str(detail)]
 
 
 def tmf_exception_handler(exc, context):
-    from rest_framework.views import exception_handler
+    """DRF's handler, with every error rendered as the TMF error body."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.messages)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # unexpected: TMFErrorMiddleware turns it into a 500 body
+    if isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else "invalid" if response.status_code == 400 else None
+        message = "; ".join(_flatten(exc.detail))
+    else:
+        code, message = None, str(exc)
+    if response.status_code == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="tmf-api"'
+    body = error_body(response.status_code, message, code)
+    headers = {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After", "Allow")}
+    return Response(body, status=response.status_code, headers=headers)
 
-    return exception_handler(exc, context)
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIXES)
+
+
+def handler404(request: HttpRequest, exception: Exception):
+    if is_api_path(request.path):
+        return error_response(404, f"No resource at {request.path}", "notFound")
+    return defaults.page_not_found(request, exception)
+
+
+def handler403(request: HttpRequest, exception: Exception):
+    if is_api_path(request.path):
+        return error_response(403, "You may not do this.", "forbidden")
+    return defaults.permission_denied(request, exception)
+
+
+def handler500(request: HttpRequest):
+    if is_api_path(request.path):
+        return error_response(500, "An unexpected error occurred; it has been logged with the request id.", "internal")
+    return defaults.server_error(request)
+
+
+__all__ = ["Conflict", "Http404", "PermissionDenied", "Unprocessable", "error_body", "tmf_exception_handler"]

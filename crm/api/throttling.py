@@ -1,9 +1,7 @@
-"""Placeholder replaced by the TMF conventions work."""
+"""Per-client rate limit on the API (429 with the TMF error body and Retry-After)."""
 
 from rest_framework.throttling import UserRateThrottle
 
 
 class ApiClientRateThrottle(UserRateThrottle):
-    pass
-
     scope = "api_client"

@@ -11,7 +11,8 @@ from .main import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests enqueue for real only where they start a worker; everywhere else tasks run inline.
-CELERY_TASK_ALWAYS_EAGER = True
+# A worker started by a test runs these settings with CELERY_TASK_ALWAYS_EAGER=0.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 LOG_FORMAT = env_str("LOG_FORMAT", "text")
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
-LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING["root"]["level"] = env_str("LOG_LEVEL", "WARNING")  # noqa: F405
