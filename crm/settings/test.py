@@ -6,7 +6,7 @@ os.environ.setdefault("CRM_ENV", "test")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/crm")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 
-from .env import env_str
+from .env import env_bool, env_str
 from .main import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
