@@ -13,8 +13,10 @@ urlpatterns = [
     path("accounts/", include("crm.accounts.urls")),
     path("tmf-api/", include("crm.api.urls")),
     path("api/", include("crm.api.docs_urls")),
+    path("audit/", include("crm.audit.urls")),
     path("", include("crm.ui.urls")),
 ]
 
+handler403 = "crm.api.exceptions.handler403"
 handler404 = "crm.api.exceptions.handler404"
 handler500 = "crm.api.exceptions.handler500"

@@ -1,8 +1,14 @@
-"""Staff UI routes (filled in by the UI shell work)."""
+"""Staff UI: home per role, global search, saved filters of list pages."""
 
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import lists, views
 
 app_name = "ui"
 
-urlpatterns = [path("", TemplateView.as_view(template_name="ui/home.html"), name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("saved-filters/<str:list_key>/save", lists.saved_filter_save, name="saved_filter_save"),
+    path("saved-filters/<int:pk>/delete", lists.saved_filter_delete, name="saved_filter_delete"),
+]

@@ -13,3 +13,4 @@ router.register("orgUnit", OrgUnitViewSet, basename="test-orgunit")
 urlpatterns = [path("tmf-api/testOrganisation/v4/", include(router.urls)), *crm_urlpatterns]
 handler404 = "crm.api.exceptions.handler404"
 handler500 = "crm.api.exceptions.handler500"
+handler403 = "crm.api.exceptions.handler403"
