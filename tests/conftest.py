@@ -55,7 +55,7 @@ def _reset_celery_connections(app) -> None:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, settings):
+def celery_worker_process(django_db_serialized_rollback, transactional_db, settings):
     """A real Celery worker in a subprocess, on the test database and a Redis database of this test process.
 
     Tasks enqueued by the test (no longer eager) go through Redis to the worker; committed data only

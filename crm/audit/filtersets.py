@@ -1,9 +1,13 @@
 """Filters of the audit log page."""
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry
+
+
+DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class AuditEntryFilterSet(django_filters.FilterSet):
@@ -13,8 +17,8 @@ class AuditEntryFilterSet(django_filters.FilterSet):
     object_id = django_filters.CharFilter(lookup_expr="exact", label=_("Object id"))
     channel = django_filters.ChoiceFilter(choices=AuditEntry.Channel.choices, label=_("Channel"))
     request_id = django_filters.CharFilter(lookup_expr="exact", label=_("Request id"))
-    since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From"))
-    until = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label=_("To"))
+    since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From"), widget=DATE)
+    until = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label=_("To"), widget=DATE)
 
     class Meta:
         model = AuditEntry

@@ -47,7 +47,7 @@ def actions_per_day(user, *, days: int = 14) -> dict:
     labels = [(start + datetime.timedelta(days=i)) for i in range(days)]
     series: dict[str, list[int]] = {}
     for row in rows:
-        counts = series.setdefault(row["action"], [0] * days)
+        counts = series.setdefault(str(AuditEntry.Action(row["action"]).label), [0] * days)
         index = (row["day"] - start).days
         if 0 <= index < days:
             counts[index] += row["n"]

@@ -62,6 +62,7 @@ class SeedContext:
     now: datetime.datetime = field(default_factory=timezone.now)
     log: Callable[[str], None] = print
     logins: list[DemoLogin] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # lines printed at the end (e.g. demo API tokens)
     shared: dict[str, object] = field(default_factory=dict)  # results one step leaves for later ones
     timings: dict[str, float] = field(default_factory=dict)
 

@@ -52,7 +52,8 @@ def test_seed_creates_anhui_regions_areas_and_staff_of_every_role():
     assert set(Area.objects.values_list("kind", flat=True)) == {"urban", "county"}
     assert Grid.objects.filter(region__code="340100").count() > 10
     roles = set(StaffProfile.objects.values_list("role", flat=True))
-    assert roles == set(Role.values) - {Role.API_CLIENT}  # API clients come with their tokens
+    assert roles == set(Role.values)
+    assert "Demo API tokens" in out.getvalue() and "crm_" in out.getvalue()
     text = out.getvalue()
     for username in ("clerk", "agent", "dispatcher", "technician", "accountmgr", "analyst", "manager", "admin"):
         assert f"  {username} " in text
@@ -97,4 +98,5 @@ def test_copy_rows_and_reserved_ids_agree_with_the_sequence(hefei):
 def test_steps_are_discovered_from_apps_in_order():
     steps = registered_steps()
     assert steps[0].name == "organisation"
+    assert "api-clients" in [s.name for s in steps]
     assert [s.order for s in steps] == sorted(s.order for s in steps)

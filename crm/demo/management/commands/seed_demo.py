@@ -53,3 +53,5 @@ class Command(BaseCommand):
         width = max((len(login.username) for login in ctx.logins), default=8)
         for login in ctx.logins:
             self.stdout.write(f"  {login.username:<{width}}  {login.role:<18} {login.description}")
+        for note in ctx.notes:
+            self.stdout.write(note)
