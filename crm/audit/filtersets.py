@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry
 
-
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
