@@ -12,6 +12,7 @@ from crm.demo.names import chinese_name
 
 from .models import Area, Grid, OrgUnit, Region, StaffProfile
 from .roles import Role, group_name
+from .services import sync_role_groups
 
 DEMO_PASSWORD = "crm-demo-2026"  # noqa: S105 - the documented password of the demo logins, for make run only
 
@@ -205,6 +206,7 @@ def _seed_staff(ctx: SeedContext, *, regions, units, grids_by_region) -> None:
             for pid, uid, (_u, role, region_id, grid_id, unit_id, _a) in zip(profile_ids, user_ids, people, strict=True)
         ),
     )
+    sync_role_groups()
     groups = {g.name: g.id for g in Group.objects.filter(name__startswith="role:")}
     through = User.groups.through
     ctx.copy_rows(

@@ -25,6 +25,17 @@ def sync_role_groups(apps=global_apps) -> None:
         group.permissions.set(wanted)
 
 
+def role_group(role: str):
+    """The role's group, re-created from roles.py if something (a flush, a hand edit) removed it."""
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.filter(name=group_name(role)).first()
+    if group is None:
+        sync_role_groups()
+        group = Group.objects.get(name=group_name(role))
+    return group
+
+
 def sync_role_groups_after_migrate(sender, **kwargs) -> None:
     sync_role_groups(kwargs.get("apps") or global_apps)
 
@@ -44,7 +55,6 @@ def staff_user_create(
     employee_no: str | None = None,
 ):
     """Create a staff user with a profile and the role's group (admins also get Django admin access)."""
-    from django.contrib.auth.models import Group
 
     from .models import StaffProfile
 
@@ -64,7 +74,7 @@ def staff_user_create(
     StaffProfile.objects.create(
         user=user, role=role, region=region, grid=grid, org_unit=org_unit, employee_no=employee_no
     )
-    user.groups.add(Group.objects.get(name=group_name(role)))
+    user.groups.add(role_group(role))
     return user
 
 
@@ -78,4 +88,4 @@ def staff_role_change(*, user, role: str) -> None:
     profile.role = role
     profile.full_clean()
     profile.save(update_fields=["role"])
-    user.groups.add(Group.objects.get(name=group_name(role)))
+    user.groups.add(role_group(role))
