@@ -1,21 +1,60 @@
 """Admin for IT: API clients and tokens (create shows the token once; revoke), events and their deliveries (replay)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from . import scopes as scope_names
 from . import services
 from .models import ApiClient, ApiToken, Event, EventDelivery, HubSubscription
+
+
+class ApiClientAddForm(forms.ModelForm):
+    """Adding a client issues its first token (through the service, so it is hashed and audited)."""
+
+    scope_choices = forms.MultipleChoiceField(
+        label=_("scopes"), choices=[(s, s) for s in (scope_names.ALL, *sorted(scope_names.SCOPES))]
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = ["name"]
 
 
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
     list_display = ("name", "scopes", "is_active", "created_at")
     search_fields = ("name",)
-    readonly_fields = ("user", "created_at")
+    readonly_fields = ("user", "scopes", "created_at")
     actions = ["issue_token"]
 
-    def has_add_permission(self, request):
-        return False  # clients come with their first token: use "issue a new token" or create_api_token
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiClientAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["name", "scope_choices"] if obj is None else ["name", "user", "scopes", "is_active", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        token, raw = services.api_token_create(
+            client_name=form.cleaned_data["name"], scopes=form.cleaned_data["scope_choices"], created_by=request.user
+        )
+        obj.pk = token.client.pk  # the admin redirects to the client the service created
+        messages.warning(
+            request,
+            _("New token for %(client)s (copy it now, it is not shown again): %(token)s")
+            % {"client": token.client.name, "token": raw},
+        )
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
 
     @admin.action(description=_("Issue a new token (shown once)"))
     def issue_token(self, request, queryset):

@@ -9,3 +9,10 @@ class UiConfig(AppConfig):
     name = "crm.ui"
     label = "ui"
     verbose_name = _("Staff UI")
+
+    def ready(self) -> None:
+        from crm.audit import registry
+
+        from .models import SavedFilter
+
+        registry.register(SavedFilter)

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -121,3 +122,23 @@ def test_create_api_token_command_prints_the_token_once():
         call_command(
             "create_api_token", "--client", "x", "--scopes", "nope", stdout=io.StringIO(), stderr=io.StringIO()
         )
+
+
+def test_admin_creates_a_client_with_its_first_token_and_revokes_it(client, make_staff):
+    from django.contrib.messages import get_messages
+
+    client.force_login(make_staff(Role.ADMIN, username="it-admin"))
+    response = client.post(
+        "/admin/tmf_api/apiclient/add/", {"name": "nms", "scope_choices": ["customer:read", "ticket:write"]}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    api_client = ApiClient.objects.get(name="nms")
+    assert api_client.scopes == ["customer:read", "ticket:write"]
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    raw = next(match.group(0) for m in shown if (match := re.search(r"crm_[A-Za-z0-9_-]+", m)))
+    assert bearer(raw).get(URL).status_code == 200
+    token = api_client.tokens.get()
+    client.post("/admin/tmf_api/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert bearer(raw).get(URL).status_code == 401
