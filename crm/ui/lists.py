@@ -22,17 +22,22 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
 from crm.audit.services import audit_export
 
+from . import services
 from .exports import MAX_EXPORT_ROWS, csv_response, xlsx_response
 from .models import SavedFilter
 
@@ -166,31 +171,40 @@ class StaffListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
         return context
 
 
-def saved_filter_save(request, list_key: str):
+@require_POST
+@login_required
+def saved_filter_save_view(request, list_key: str):
     """POST name (+ shared) and the current query: saves the filters of a list for later (and for colleagues)."""
-    if request.method != "POST" or not request.user.is_authenticated:
-        raise PermissionDenied
-    name = request.POST.get("name", "").strip()[:80]
-    query = request.POST.get("query", "")[:2000]
-    back = request.POST.get("next") or "/"
-    if not name:
+    back = _safe_next(request)
+    try:
+        saved = services.saved_filter_save(
+            owner=request.user,
+            list_key=list_key,
+            name=request.POST.get("name", ""),
+            query=request.POST.get("query", ""),
+            shared=request.POST.get("shared") == "on",
+        )
+    except ValueError:
         messages.error(request, _("Give the filter a name."))
         return redirect(back)
-    SavedFilter.objects.update_or_create(
-        owner=request.user,
-        list_key=list_key[:64],
-        name=name,
-        defaults={"query": query, "shared": request.POST.get("shared") == "on"},
-    )
-    messages.success(request, _("Saved the filter “%(name)s”.") % {"name": name})
+    messages.success(request, _("Saved the filter “%(name)s”.") % {"name": saved.name})
     return redirect(back)
 
 
-def saved_filter_delete(request, pk: int):
+@require_POST
+@login_required
+def saved_filter_delete_view(request, pk: int):
     """POST: deletes one of your own saved filters (others' shared filters are not yours to delete)."""
-    if request.method != "POST" or not request.user.is_authenticated:
-        raise PermissionDenied
-    saved = get_object_or_404(SavedFilter, pk=pk, owner=request.user)
-    saved.delete()
+    try:
+        saved = services.saved_filter_delete(owner=request.user, saved_filter_id=pk)
+    except SavedFilter.DoesNotExist as exc:
+        raise Http404 from exc
     messages.success(request, _("Deleted the filter “%(name)s”.") % {"name": saved.name})
-    return redirect(request.POST.get("next") or "/")
+    return redirect(_safe_next(request))
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return "/"

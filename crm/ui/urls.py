@@ -9,6 +9,6 @@ app_name = "ui"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
-    path("saved-filters/<str:list_key>/save", lists.saved_filter_save, name="saved_filter_save"),
-    path("saved-filters/<int:pk>/delete", lists.saved_filter_delete, name="saved_filter_delete"),
+    path("saved-filters/<str:list_key>/save", lists.saved_filter_save_view, name="saved_filter_save"),
+    path("saved-filters/<int:pk>/delete", lists.saved_filter_delete_view, name="saved_filter_delete"),
 ]
