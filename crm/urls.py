@@ -14,6 +14,7 @@ urlpatterns = [
     path("tmf-api/", include("crm.api.urls")),
     path("api/", include("crm.api.docs_urls")),
     path("audit/", include("crm.audit.urls")),
+    path("ops/", include("crm.api.ops_urls")),
     path("", include("crm.ui.urls")),
 ]
 

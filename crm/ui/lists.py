@@ -28,6 +28,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -68,6 +69,15 @@ class Column:
         return value
 
 
+@dataclass(frozen=True)
+class RowAction:
+    """A POST button on each row (e.g. replay, approve), with a confirmation question."""
+
+    label: str | Promise
+    url_name: str  # reversed with the row's pk
+    confirm: str | Promise = ""
+
+
 class StaffListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
     template_name = "ui/list.html"
     paginate_by = 50
@@ -78,6 +88,7 @@ class StaffListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
     default_sort: str = "-pk"
     export_permission: str = "accounts.export_lists"
     permission_required: str | tuple = ()
+    row_action: RowAction | None = None
 
     def get_permission_required(self):
         perms = self.permission_required
@@ -155,9 +166,13 @@ class StaffListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
                 "list_key": self.list_key,
                 "headers": headers,
                 "rows": [
-                    [(c.get(obj), c.link(obj) if c.link else "") for c in self.columns]
+                    {
+                        "cells": [(c.get(obj), c.link(obj) if c.link else "") for c in self.columns],
+                        "action_url": reverse(self.row_action.url_name, args=[obj.pk]) if self.row_action else "",
+                    }
                     for obj in context["object_list"]
                 ],
+                "row_action": self.row_action,
                 "filterset": self.filterset,
                 "filter_query": base_query,
                 "sort_query": urlencode({"sort": current}),

@@ -62,4 +62,15 @@ register(
 register(
     NavItem("api-docs", _("API documentation"), "api-docs", ("accounts.manage_configuration",), SYSTEM, 800, icon="{}")
 )
+register(
+    NavItem(
+        "event-deliveries",
+        _("Event deliveries"),
+        "api-ops:event_deliveries",
+        ("accounts.manage_event_deliveries",),
+        SYSTEM,
+        850,
+        icon="⇄",
+    )
+)
 register(NavItem("admin", _("Administration"), "admin:index", section=SYSTEM, order=900, staff_only=True, icon="⚙"))

@@ -37,11 +37,11 @@ def entries(make_staff, hefei, wuhu):
 
 
 def list_rows(response) -> list[str]:
-    return [row[5] for row in response.context["rows"]] if response.status_code == 200 else []
+    return [row["cells"][5] for row in response.context["rows"]] if response.status_code == 200 else []
 
 
 def objects(response) -> list[str]:
-    return [str(row[5][0]) for row in response.context["rows"]]
+    return [str(row["cells"][5][0]) for row in response.context["rows"]]
 
 
 def test_only_managers_and_admins_open_it(client, make_staff):
