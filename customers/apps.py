@@ -8,3 +8,11 @@ class CustomersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "customers"
     verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from crm.audit import registry
+
+        from . import models
+
+        for model in (models.Party, models.ContactMedium, models.Customer, models.BillingAccount):
+            registry.register(model)

@@ -1,1 +1,221 @@
-"""Models of the customers app; its issue fills them in."""
+"""The unified customer (统一客户视图): parties, their contact media, customers and billing accounts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from crm.accounts.models import Area, Grid, Region
+
+
+class Party(models.Model):
+    """A person or an organisation we deal with (TMF632 Individual / Organization) (当事人)."""
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        ORGANIZATION = "organization", _("Organization")
+
+    class Gender(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=128)  # full name of a person or the organisation's name
+    id_number = models.CharField(_("ID-card number"), max_length=18, null=True, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, null=True, blank=True)
+    industry = models.CharField(_("industry"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("party (当事人)")
+        verbose_name_plural = _("parties")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["individual", "organization"]), name="party_kind_valid"),
+            # A person has an ID-card number and no credit code; an organisation the other way round.
+            models.CheckConstraint(
+                condition=(Q(kind="individual") & Q(id_number__isnull=False) & Q(credit_code__isnull=True))
+                | (Q(kind="organization") & Q(credit_code__isnull=False) & Q(id_number__isnull=True)),
+                name="party_identifier_matches_kind",
+            ),
+            models.UniqueConstraint(fields=["id_number"], name="party_unique_id_number"),
+            models.UniqueConstraint(fields=["credit_code"], name="party_unique_credit_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactMedium(models.Model):
+    """A phone number, e-mail or postal address of a party (联系方式)."""
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("E-mail")
+        ADDRESS = "address", _("Postal address")
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="contact_media", verbose_name=_("party"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=255)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    is_preferred = models.BooleanField(_("preferred"), default=False)
+
+    class Meta:
+        verbose_name = _("contact medium (联系方式)")
+        verbose_name_plural = _("contact media")
+        ordering = ["party_id", "kind", "id"]
+        indexes = [models.Index(fields=["kind", "value"], name="contact_kind_value_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["phone", "email", "address"]), name="contact_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class ServiceLevel(models.TextChoices):
+    """Service levels (服务等级): diamond … basic for the public, 1A–5A and 1B–5B for government/enterprise."""
+
+    DIAMOND = "diamond", _("Diamond (钻石)")
+    GOLD = "gold", _("Gold (金)")
+    SILVER = "silver", _("Silver (银)")
+    BASIC = "basic", _("Basic (基础)")
+    A1 = "1A", "1A"
+    A2 = "2A", "2A"
+    A3 = "3A", "3A"
+    A4 = "4A", "4A"
+    A5 = "5A", "5A"
+    B1 = "1B", "1B"
+    B2 = "2B", "2B"
+    B3 = "3B", "3B"
+    B4 = "4B", "4B"
+    B5 = "5B", "5B"
+
+
+PUBLIC_LEVELS = ("diamond", "gold", "silver", "basic")
+
+
+class Customer(models.Model):
+    """A party's role towards the operator (客户): public or key account, with level, scores and consent."""
+
+    class CustomerClass(models.TextChoices):
+        PUBLIC = "public", _("Public (公众客户)")
+        KEY_ACCOUNT = "key_account", _("Key account (政企客户)")
+
+    class Status(models.TextChoices):
+        PROSPECT = "prospect", _("Prospect")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        CHURNED = "churned", _("Churned")
+
+    customer_no = models.CharField(_("customer number"), max_length=20, unique=True)
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="customers", verbose_name=_("party"))
+    customer_class = models.CharField(_("class"), max_length=16, choices=CustomerClass.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="customers", verbose_name=_("region"))
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, null=True, blank=True, related_name="customers")
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="customers")
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="key_accounts",
+        verbose_name=_("account manager"),
+    )
+    service_level = models.CharField(_("service level"), max_length=8, choices=ServiceLevel.choices, default="basic")
+    service_level_pinned = models.BooleanField(_("level pinned by hand"), default=False)
+    service_level_pin_reason = models.CharField(_("reason for the pinned level"), max_length=255, blank=True)
+    credit_rating = models.PositiveSmallIntegerField(_("credit rating"), null=True, blank=True)
+    value_score = models.DecimalField(_("value score"), max_digits=7, decimal_places=2, null=True, blank=True)
+    churn_risk = models.DecimalField(_("churn risk"), max_digits=5, decimal_places=4, null=True, blank=True)
+    churn_reasons = models.JSONField(_("churn reasons"), default=list, blank=True)
+    segment = models.CharField(_("segment"), max_length=64, blank=True)
+    fraud_flag = models.BooleanField(_("fraud flag"), default=False)
+    marketing_opt_outs = models.JSONField(_("marketing opt-outs"), default=list, blank=True)  # channels, e.g. ["sms"]
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer (客户)")
+        verbose_name_plural = _("customers")
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["region", "status"], name="customer_region_status_idx"),
+            models.Index(fields=["account_manager"], name="customer_manager_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(customer_class__in=["public", "key_account"]), name="customer_class_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["prospect", "active", "suspended", "churned"]), name="customer_status_valid"
+            ),
+            # Public customers take diamond…basic; key accounts the 1A–5B levels.
+            models.CheckConstraint(
+                condition=(Q(customer_class="public") & Q(service_level__in=PUBLIC_LEVELS))
+                | (Q(customer_class="key_account") & ~Q(service_level__in=PUBLIC_LEVELS)),
+                name="customer_level_fits_class",
+            ),
+            models.CheckConstraint(
+                condition=Q(churn_risk__isnull=True) | (Q(churn_risk__gte=0) & Q(churn_risk__lte=1)),
+                name="customer_churn_risk_probability",
+            ),
+            models.CheckConstraint(
+                condition=Q(service_level_pinned=False) | ~Q(service_level_pin_reason=""),
+                name="customer_pinned_level_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_no} {self.party.name}" if self.party_id else self.customer_no
+
+
+class BillingAccount(models.Model):
+    """A billing account of a customer (账户): balance, credit limit, payment method, bill cycle, arrears."""
+
+    class PaymentMethod(models.TextChoices):
+        CASH = "cash", _("Cash at the counter")
+        BANK_DEBIT = "bank_debit", _("Bank direct debit")
+        PREPAID = "prepaid", _("Prepaid")
+        ONLINE = "online", _("Online payment")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        CLOSED = "closed", _("Closed")
+
+    account_no = models.CharField(_("account number"), max_length=20, unique=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("customer")
+    )
+    balance = models.DecimalField(_("balance"), max_digits=12, decimal_places=2, default=0)
+    credit_limit = models.DecimalField(_("credit limit"), max_digits=12, decimal_places=2, default=0)
+    arrears_amount = models.DecimalField(_("arrears"), max_digits=12, decimal_places=2, default=0)
+    payment_method = models.CharField(_("payment method"), max_length=16, choices=PaymentMethod.choices, default="cash")
+    bill_cycle_day = models.PositiveSmallIntegerField(_("bill cycle day"), default=1)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("billing account (账户)")
+        verbose_name_plural = _("billing accounts")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(credit_limit__gte=0), name="account_credit_limit_not_negative"),
+            models.CheckConstraint(condition=Q(arrears_amount__gte=0), name="account_arrears_not_negative"),
+            models.CheckConstraint(
+                condition=Q(bill_cycle_day__gte=1, bill_cycle_day__lte=28), name="account_bill_cycle_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "suspended", "closed"]), name="account_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.account_no

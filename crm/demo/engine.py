@@ -9,6 +9,7 @@ same code can generate a million customers.
 from __future__ import annotations
 
 import datetime
+import json
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -97,11 +98,16 @@ class SeedContext:
 def _copy_postgres(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     fields = {f.attname: f for f in model._meta.concrete_fields}
     db_columns = ", ".join(f'"{fields[c].column}"' for c in columns)
+    json_positions = [i for i, c in enumerate(columns) if isinstance(fields[c], models.JSONField)]
     count = 0
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
         with raw.copy(f'COPY "{model._meta.db_table}" ({db_columns}) FROM STDIN') as copy:
             for row in rows:
+                if json_positions:
+                    row = list(row)
+                    for i in json_positions:
+                        row[i] = json.dumps(row[i], ensure_ascii=False)
                 copy.write_row(row)
                 count += 1
     return count
