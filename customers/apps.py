@@ -12,7 +12,9 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from crm.audit import registry
 
-        from . import models
+        from . import models, search
+
+        search.register_provider()
 
         for model in (models.Party, models.ContactMedium, models.Customer, models.BillingAccount):
             registry.register(model)

@@ -1,0 +1,54 @@
+"""Reads of customers, always within the user's visibility scope (region, grid)."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Q, QuerySet
+
+from crm.accounts.selectors import visibility_scope
+
+from .identity import ID_RE, USCC_RE
+from .models import Customer
+
+MOBILE_RE = re.compile(r"^1\d{10}$")
+CUSTOMER_NO_RE = re.compile(r"^C\d{6,}$", re.IGNORECASE)
+ACCOUNT_NO_RE = re.compile(r"^A\d{6,}$", re.IGNORECASE)
+MIN_NAME_LENGTH = 2
+
+
+def customers_visible_to(user) -> QuerySet[Customer]:
+    """Customers of the user's region (and grid, for grid-bound staff); province-level staff see all."""
+    return visibility_scope(user).filter(Customer.objects.all(), grid_lookup="grid_id")
+
+
+def customer_search(user, query: str, *, limit: int = 20) -> list[Customer]:
+    """Find customers by service number, ID-card number, customer or account number, credit code, or name.
+
+    Exact keys are recognised by their shape and use unique indexes; anything else searches person and
+    organisation names (2 characters at least).
+    """
+    query = query.strip()
+    upper = query.upper()
+    if MOBILE_RE.match(query) or (query.isdigit() and 7 <= len(query) <= 12):
+        condition = Q(party__contact_media__kind="phone", party__contact_media__value=query)
+    elif ID_RE.match(upper):
+        condition = Q(party__id_number=upper)
+    elif CUSTOMER_NO_RE.match(query):
+        condition = Q(customer_no=upper)
+    elif ACCOUNT_NO_RE.match(query):
+        condition = Q(accounts__account_no=upper)
+    elif USCC_RE.match(upper):
+        condition = Q(party__credit_code=upper)
+    elif len(query) >= MIN_NAME_LENGTH:
+        condition = Q(party__name__contains=query)
+    else:
+        return []
+    found = (
+        customers_visible_to(user)
+        .filter(condition)
+        .select_related("party", "region")
+        .prefetch_related("party__contact_media")
+        .distinct()
+    )
+    return list(found.order_by("customer_no")[:limit])
