@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/", include("crm.api.docs_urls")),
     path("audit/", include("crm.audit.urls")),
     path("ops/", include("crm.api.ops_urls")),
+    path("customers/", include("customers.urls")),
     path("", include("crm.ui.urls")),
 ]
 

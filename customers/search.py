@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.ui.search import SearchHit, SearchProvider, register
@@ -19,7 +20,8 @@ def _search(user, query: str, limit: int) -> list[SearchHit]:
         phones = [c.value for c in party.contact_media.all() if c.kind == "phone"]
         details = [customer.customer_no, customer.get_customer_class_display(), customer.get_service_level_display(),
                    str(customer.region), identifier, mask_phone(phones[0]) if phones else ""]  # fmt: skip
-        hits.append(SearchHit(title=party.name, subtitle=" · ".join(d for d in details if d), url=""))
+        url = reverse("customers:detail", args=[customer.customer_no])
+        hits.append(SearchHit(title=party.name, subtitle=" · ".join(d for d in details if d), url=url))
     return hits
 
 

@@ -52,3 +52,17 @@ def customer_search(user, query: str, *, limit: int = 20) -> list[Customer]:
         .distinct()
     )
     return list(found.order_by("customer_no")[:limit])
+
+
+def customer_360(user, customer_no: str) -> Customer:
+    """One customer for the 360 view, with everything its panels show, in a fixed number of queries.
+
+    Raises Customer.DoesNotExist when the customer is outside the user's scope (shown as 404, not 403,
+    so a guessed number reveals nothing).
+    """
+    return (
+        customers_visible_to(user)
+        .select_related("party", "region", "area", "grid", "account_manager")
+        .prefetch_related("party__contact_media", "accounts")
+        .get(customer_no=customer_no.upper())
+    )

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.customers.conftest import people  # noqa: F401 - customers fixture shared with the browser tests
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [

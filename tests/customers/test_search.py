@@ -4,42 +4,10 @@ import pytest
 from django.urls import reverse
 
 from crm.accounts.roles import Role
-from customers.models import BillingAccount, ContactMedium, Customer, Party
 from customers.privacy import mask_id_number, mask_phone
 from customers.selectors import customer_search
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def people(hefei, wuhu):
-    def make(no, name, region, *, id_number=None, credit_code=None, phone, account):
-        kind = "individual" if id_number else "organization"
-        party = Party.objects.create(kind=kind, name=name, id_number=id_number, credit_code=credit_code)
-        ContactMedium.objects.create(party=party, kind="phone", value=phone, region=region)
-        customer = Customer.objects.create(
-            customer_no=no, party=party, region=region,
-            customer_class="public" if id_number else "key_account", service_level="gold" if id_number else "3A",
-        )  # fmt: skip
-        BillingAccount.objects.create(account_no=account, customer=customer)
-        return customer
-
-    return {
-        "zhang": make(
-            "C00000000001", "张伟明", hefei, id_number="11010519491231002X", phone="18955512345", account="A00000000001"
-        ),
-        "zhangw": make(
-            "C00000000002", "张伟", wuhu, id_number="440524188001010014", phone="18955500000", account="A00000000002"
-        ),
-        "corp": make(
-            "C00000000003",
-            "合肥华信科技有限公司",
-            hefei,
-            credit_code="91350100M000100Y43",
-            phone="05515551234",
-            account="A00000000003",
-        ),
-    }
 
 
 def nos(customers) -> list[str]:
