@@ -219,3 +219,61 @@ class BillingAccount(models.Model):
 
     def __str__(self) -> str:
         return self.account_no
+
+
+class PartyInteraction(models.Model):
+    """One contact with a customer in any channel (接触记录, TMF683), on the customer's one timeline."""
+
+    class Channel(models.TextChoices):
+        HALL = "hall", _("Business hall")
+        HOTLINE = "hotline", _("10000 hotline")
+        PORTAL = "portal", _("Web portal")
+        FIELD = "field", _("Field visit")
+        OUTBOUND_CALL = "outbound_call", _("Outbound call")
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+        SYSTEM = "system", _("System")
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", _("Inbound")
+        OUTBOUND = "outbound", _("Outbound")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        COMPLETED = "completed", _("Completed")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("customer")
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices, default=Direction.INBOUND)
+    interaction_type = models.CharField(_("type"), max_length=32)  # e.g. inquiry, complaint, order, visit, care
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.COMPLETED)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("staff"),
+    )  # fmt: skip
+    related_entities = models.JSONField(_("related"), default=list, blank=True)  # [{"@referredType", "id"}]
+    occurred_at = models.DateTimeField(_("time"), db_index=True)
+
+    class Meta:
+        verbose_name = _("interaction (接触记录)")
+        verbose_name_plural = _("interactions")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-occurred_at"], name="interaction_timeline_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    channel__in=["hall", "hotline", "portal", "field", "outbound_call", "sms", "email", "system"]
+                ),
+                name="interaction_channel_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=["inbound", "outbound"]), name="interaction_direction_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_channel_display()} {self.interaction_type}"

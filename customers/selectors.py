@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from crm.accounts.selectors import visibility_scope
 
 from .identity import ID_RE, USCC_RE
-from .models import Customer
+from .models import Customer, PartyInteraction
 
 MOBILE_RE = re.compile(r"^1\d{10}$")
 CUSTOMER_NO_RE = re.compile(r"^C\d{6,}$", re.IGNORECASE)
@@ -66,3 +66,13 @@ def customer_360(user, customer_no: str) -> Customer:
         .prefetch_related("party__contact_media", "accounts")
         .get(customer_no=customer_no.upper())
     )
+
+
+def customer_timeline(customer: Customer, *, channel: str = "", interaction_type: str = "", limit: int = 50):
+    """The customer's contacts in every channel, newest first, optionally narrowed to a channel or type."""
+    interactions = PartyInteraction.objects.filter(customer=customer).select_related("staff")
+    if channel:
+        interactions = interactions.filter(channel=channel)
+    if interaction_type:
+        interactions = interactions.filter(interaction_type=interaction_type)
+    return list(interactions.order_by("-occurred_at", "-id")[:limit])

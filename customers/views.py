@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .models import Customer
+from .models import Customer, PartyInteraction
 from .privacy import mask_id_number, mask_phone
 
 
@@ -34,6 +34,11 @@ def customer_view(request, customer_no: str):
         "addresses": [c.value for c in contacts if c.kind == "address"],
         "accounts": list(customer.accounts.all()),
         "can_reveal": request.user.has_perm("accounts.reveal_personal_data"),
+        "timeline": selectors.customer_timeline(
+            customer, channel=request.GET.get("channel", ""), interaction_type=request.GET.get("type", "")
+        ),
+        "channels": PartyInteraction.Channel.choices,
+        "current_channel": request.GET.get("channel", ""),
     }
     return render(request, "customers/customer_360.html", context)
 
