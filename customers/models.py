@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts.models import Area, Grid, Region
@@ -139,6 +139,7 @@ class Customer(models.Model):
     segment = models.CharField(_("segment"), max_length=64, blank=True)
     fraud_flag = models.BooleanField(_("fraud flag"), default=False)
     marketing_opt_outs = models.JSONField(_("marketing opt-outs"), default=list, blank=True)  # channels, e.g. ["sms"]
+    since = models.DateField(_("customer since (入网时间)"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -277,3 +278,231 @@ class PartyInteraction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_channel_display()} {self.interaction_type}"
+
+
+class MarketingChannel(models.TextChoices):
+    """Channels a customer can opt out of for marketing (营销免打扰)."""
+
+    SMS = "sms", _("SMS")
+    OUTBOUND_CALL = "outbound_call", _("Outbound call")
+    EMAIL = "email", _("E-mail")
+    APP_PUSH = "app_push", _("App notification")
+
+
+class ServiceLevelThreshold(models.Model):
+    """One row of the level table (服务等级标准): the conditions a customer must meet for a level.
+
+    Levels are tried from the highest rank down; the first row whose conditions hold is the level.
+    """
+
+    customer_class = models.CharField(_("class"), max_length=16, choices=Customer.CustomerClass.choices)
+    level = models.CharField(_("service level"), max_length=8, choices=ServiceLevel.choices)
+    rank = models.PositiveSmallIntegerField(_("rank"), help_text=_("Higher ranks are tried first."))
+    min_avg_monthly_spend = models.DecimalField(_("minimum average monthly spend (6 months)"), max_digits=10,
+                                                decimal_places=2, default=0)  # fmt: skip
+    min_tenure_months = models.PositiveSmallIntegerField(_("minimum tenure (months)"), default=0)
+    min_credit_rating = models.PositiveSmallIntegerField(_("minimum credit rating"), null=True, blank=True)
+    max_arrears = models.DecimalField(_("maximum arrears"), max_digits=10, decimal_places=2, null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("service level threshold (服务等级标准)")
+        verbose_name_plural = _("service level thresholds")
+        ordering = ["customer_class", "-rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer_class", "level"], name="level_threshold_unique_level"),
+            models.UniqueConstraint(fields=["customer_class", "rank"], name="level_threshold_unique_rank"),
+            models.CheckConstraint(
+                condition=Q(min_avg_monthly_spend__gte=0), name="level_threshold_spend_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=(Q(customer_class="public") & Q(level__in=PUBLIC_LEVELS))
+                | (Q(customer_class="key_account") & ~Q(level__in=PUBLIC_LEVELS)),
+                name="level_threshold_fits_class",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_customer_class_display()} {self.level}"
+
+
+class ServiceLevelChange(models.Model):
+    """A change of a customer's level, computed or pinned by hand (服务等级变更记录)."""
+
+    class Source(models.TextChoices):
+        COMPUTED = "computed", _("Monthly recomputation")
+        PINNED = "pinned", _("Pinned by a manager")
+        UNPINNED = "unpinned", _("Pin released")
+        IMPORTED = "imported", _("Imported")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="level_changes", verbose_name=_("customer")
+    )
+    from_level = models.CharField(_("from"), max_length=8, choices=ServiceLevel.choices, blank=True)
+    to_level = models.CharField(_("to"), max_length=8, choices=ServiceLevel.choices)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("by"),
+    )  # fmt: skip
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("service level change (等级变更)")
+        verbose_name_plural = _("service level changes")
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-changed_at"], name="level_change_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.from_level} → {self.to_level}"
+
+
+class KeyAccountContract(models.Model):
+    """A contract with a government/enterprise customer (合同): term, value and the SLA level agreed."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("In force")
+        EXPIRED = "expired", _("Expired")
+        TERMINATED = "terminated", _("Terminated")
+
+    contract_no = models.CharField(_("contract number"), max_length=32, unique=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("customer")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"))
+    value = models.DecimalField(_("contract value (yuan)"), max_digits=14, decimal_places=2)
+    sla_level = models.CharField(_("SLA level"), max_length=8, choices=ServiceLevel.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    remind_days_before_end = models.PositiveSmallIntegerField(_("remind days before the end"), default=60)
+    reminded_at = models.DateTimeField(_("renewal reminder sent"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("signed by"),
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contract (合同)")
+        verbose_name_plural = _("contracts")
+        ordering = ["end_date", "id"]
+        indexes = [models.Index(fields=["status", "end_date"], name="contract_status_end_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gt=F("start_date")), name="contract_ends_after_start"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="contract_value_not_negative"),
+            models.CheckConstraint(condition=~Q(sla_level__in=PUBLIC_LEVELS), name="contract_sla_is_key_level"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "active", "expired", "terminated"]), name="contract_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_no} {self.title}"
+
+
+class AccountVisit(models.Model):
+    """A visit to a key account (走访记录) by its account manager: when, how, what was discussed, next steps."""
+
+    class Kind(models.TextChoices):
+        ON_SITE = "on_site", _("On-site visit")
+        PHONE = "phone", _("Phone call")
+        MEETING = "meeting", _("Meeting at our office")
+        ONLINE = "online", _("Online meeting")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="visits", verbose_name=_("customer"))
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="account_visits", verbose_name=_("visitor")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ON_SITE)
+    visited_at = models.DateTimeField(_("time"))
+    contact_person = models.CharField(_("contact person"), max_length=64, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True)
+    next_visit_on = models.DateField(_("next visit"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("visit record (走访记录)")
+        verbose_name_plural = _("visit records")
+        ordering = ["-visited_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-visited_at"], name="visit_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.visited_at:%Y-%m-%d} {self.purpose}"
+
+
+class CommunicationPlan(models.Model):
+    """How and how often we keep in touch with a key account (客户通信方案)."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+        QUARTERLY = "quarterly", _("Quarterly")
+        YEARLY = "yearly", _("Yearly")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="communication_plans", verbose_name=_("customer")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="communication_plans", verbose_name=_("owner")
+    )
+    topic = models.CharField(_("topic"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=16, choices=PartyInteraction.Channel.choices)
+    frequency = models.CharField(_("frequency"), max_length=16, choices=Frequency.choices)
+    next_due_on = models.DateField(_("next due"))
+    is_active = models.BooleanField(_("active"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("communication plan (客户通信方案)")
+        verbose_name_plural = _("communication plans")
+        ordering = ["next_due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.topic
+
+
+class CustomerImport(models.Model):
+    """A CSV/Excel upload of customers, accounts or subscriptions, validated first (dry run), then applied."""
+
+    class Kind(models.TextChoices):
+        CUSTOMERS = "customers", _("Customers")
+        ACCOUNTS = "accounts", _("Billing accounts")
+        SUBSCRIPTIONS = "subscriptions", _("Subscriptions")
+
+    class Status(models.TextChoices):
+        VALIDATED = "validated", _("Validated (dry run)")
+        IMPORTED = "imported", _("Imported")
+        FAILED = "failed", _("Rejected")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    file_name = models.CharField(_("file"), max_length=255)
+    file_sha256 = models.CharField(_("file digest"), max_length=64)
+    content = models.BinaryField(_("content"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.VALIDATED)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)
+    imported_rows = models.PositiveIntegerField(_("imported rows"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)  # [{"row", "column", "reason"}]
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer import (客户导入)")
+        verbose_name_plural = _("customer imports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_rows__lte=F("total_rows")), name="import_valid_within_total"),
+            models.CheckConstraint(
+                condition=Q(imported_rows__lte=F("valid_rows")), name="import_imported_within_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_kind_display()})"
