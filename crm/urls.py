@@ -12,9 +12,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("crm.accounts.urls")),
     path("tmf-api/", include("crm.api.urls")),
+    path("tmf-api/", include("customers.api.urls")),
+    path("tmf-api/", include("orders.api.urls")),
     path("api/", include("crm.api.docs_urls")),
     path("audit/", include("crm.audit.urls")),
     path("ops/", include("crm.api.ops_urls")),
+    path("customers/imports/", include("customers.import_urls")),
     path("customers/", include("customers.urls")),
     path("", include("crm.ui.urls")),
 ]

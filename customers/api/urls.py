@@ -1,0 +1,3 @@
+"""TMF API routes of this app, mounted under /tmf-api/ by crm/urls.py."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Customer import pages (CSV/Excel with a dry run), mounted at /customers/imports/ by crm/urls.py."""
+
+urlpatterns: list = []

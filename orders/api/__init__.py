@@ -1,0 +1,1 @@
+"""TMF APIs of this app."""
