@@ -23,6 +23,7 @@ app.conf.task_queues = [Queue(q.value) for q in CrmQueue]
 app.conf.task_routes = {
     "billing_sync.*": {"queue": CrmQueue.BILLING.value},
     "analytics.*": {"queue": CrmQueue.ANALYTICS.value},
+    "customers.tasks.recompute_service_levels_task": {"queue": CrmQueue.ANALYTICS.value},  # a batch over everyone
 }
 app.autodiscover_tasks()
 

@@ -11,4 +11,13 @@ def beat_schedule() -> dict[str, dict]:
             "task": "crm.api.tasks.retry_due_event_deliveries_task",
             "schedule": crontab(minute="*"),
         },
+        # 服务等级: levels follow the last six months, recomputed on the 1st of each month at 02:30.
+        "recompute-service-levels": {
+            "task": "customers.tasks.recompute_service_levels_task",
+            "schedule": crontab(minute=30, hour=2, day_of_month=1),
+        },
+        "sweep-key-account-contracts": {
+            "task": "customers.tasks.contracts_sweep_task",
+            "schedule": crontab(minute=0, hour=6),
+        },
     }

@@ -34,3 +34,31 @@ def people(hefei, wuhu):
             account="A00000000003",
         ),
     }
+
+
+@pytest.fixture
+def subscribe(db):
+    """subscribe(customer, monthly_fee, number=...) -> a live mobile product on an offering with that monthly fee."""
+    from decimal import Decimal
+
+    from orders.models import Product, ProductOffering, ProductOfferingPrice, ProductSpecification
+
+    spec, _ = ProductSpecification.objects.get_or_create(code="t-mobile", defaults={"name": "移动", "kind": "mobile"})
+    counter = iter(range(1, 10_000))
+
+    def make(customer, monthly_fee, *, number=None, status="active"):
+        n = next(counter)
+        offering = ProductOffering.objects.create(code=f"t-plan-{n}", name=f"套餐{monthly_fee}", specification=spec)
+        ProductOfferingPrice.objects.create(
+            offering=offering,
+            name="月租",
+            price_type="recurring",
+            recurring_period="month",
+            amount=Decimal(monthly_fee),
+        )
+        return Product.objects.create(
+            product_no=f"P{customer.pk:08d}{n:04d}", customer=customer, offering=offering, specification=spec,
+            service_number=number or f"1330000{n:04d}", region=customer.region, status=status,
+        )  # fmt: skip
+
+    return make
