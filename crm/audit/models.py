@@ -23,6 +23,10 @@ class AuditEntry(models.Model):
         TOKEN_CREATE = "token_create", _("API token created")
         TOKEN_REVOKE = "token_revoke", _("API token revoked")
         REPLAY = "replay", _("Replay")
+        CROSS_REGION_LOOKUP = "cross_region_lookup", _("Cross-region lookup")
+        EXPORT_REQUEST = "export_request", _("Export approval requested")
+        EXPORT_DECISION = "export_decision", _("Export approval decided")
+        IMPORT = "import", _("Import")
         OTHER = "other", _("Other")
 
     class Channel(models.TextChoices):

@@ -180,3 +180,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Privacy (隐私保护): exporting more rows of personal data than this needs a manager's approval.
+CRM_EXPORT_WITHOUT_APPROVAL_ROWS = env_int("CRM_EXPORT_WITHOUT_APPROVAL_ROWS", 200)
+# Minutes an audited cross-region lookup lets the user open the customers it found.
+CRM_CROSS_REGION_GRANT_MINUTES = env_int("CRM_CROSS_REGION_GRANT_MINUTES", 30)

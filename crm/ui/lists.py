@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
@@ -42,7 +43,7 @@ from . import services
 from .exports import MAX_EXPORT_ROWS, csv_response, xlsx_response
 from .models import SavedFilter
 
-CONTROL_PARAMS = {"page", "sort", "export", "saved"}
+CONTROL_PARAMS = {"page", "sort", "export", "saved", "approval"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class StaffListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
     export_permission: str = "accounts.export_lists"
     permission_required: str | tuple = ()
     row_action: RowAction | None = None
+    personal_data: bool = False  # rows show people: bulk exports need a manager's approval (批量导出审批)
 
     def get_permission_required(self):
         perms = self.permission_required
@@ -138,6 +140,34 @@ class StaffListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
         if not self.can_export():
             raise PermissionDenied(_("You may not export this list."))
         queryset = self.get_queryset()
+        if self.needs_export_approval(queryset):
+            return self.export_with_approval(fmt, queryset)
+        return self.export_rows(fmt, queryset)
+
+    def needs_export_approval(self, queryset) -> bool:
+        if not self.personal_data or self.request.user.has_perm("accounts.approve_sensitive"):
+            return False
+        return (
+            queryset[: settings.CRM_EXPORT_WITHOUT_APPROVAL_ROWS + 1].count()
+            > settings.CRM_EXPORT_WITHOUT_APPROVAL_ROWS
+        )
+
+    def export_with_approval(self, fmt: str, queryset):
+        query = self.filter_params().urlencode()
+        approval_id = self.request.GET.get("approval", "")
+        if approval_id.isdigit():
+            try:
+                services.export_approval_use(
+                    approval_id=int(approval_id), user=self.request.user, list_key=self.list_key, query=query
+                )
+            except ValueError as exc:
+                messages.error(self.request, str(exc))
+            else:
+                return self.export_rows(fmt, queryset)
+        params = urlencode({"list": self.list_key, "path": self.request.path, "query": query, "format": fmt})
+        return redirect(f"{reverse('ui:export_approval_request')}?{params}")
+
+    def export_rows(self, fmt: str, queryset):
         # Rows are read before the export is audited, so the file is exactly what the audit entry describes.
         rows = [[c.get(obj) for c in self.columns] for obj in queryset[:MAX_EXPORT_ROWS].iterator(chunk_size=2000)]
         header = [str(c.label) for c in self.columns]

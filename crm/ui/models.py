@@ -45,6 +45,7 @@ class ExportApproval(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_requests", verbose_name=_("requester")
     )
     list_key = models.CharField(_("list"), max_length=64)
+    list_path = models.CharField(_("page"), max_length=200, default="")
     query = models.CharField(_("filters"), max_length=2000, blank=True)
     export_format = models.CharField(_("format"), max_length=8, default="xlsx")
     reason = models.CharField(_("reason"), max_length=255)
