@@ -12,9 +12,18 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from crm.audit import registry
 
-        from . import models, search
+        from . import models, navigation, search
 
         search.register_provider()
+        navigation.register_navigation()
 
-        for model in (models.Party, models.ContactMedium, models.Customer, models.BillingAccount):
+        for model in (
+            models.Party,
+            models.ContactMedium,
+            models.Customer,
+            models.BillingAccount,
+            models.ServiceLevelThreshold,
+            models.KeyAccountContract,
+            models.CommunicationPlan,
+        ):
             registry.register(model)

@@ -16,7 +16,7 @@ from crm.demo.engine import SeedContext, demo_step
 from crm.demo.names import chinese_name
 
 from .identity import make_credit_code, make_id_number
-from .models import BillingAccount, ContactMedium, Customer, Party
+from .models import AccountVisit, BillingAccount, CommunicationPlan, ContactMedium, Customer, KeyAccountContract, Party
 
 # China Telecom mobile number prefixes (号段).
 MOBILE_PREFIXES = ("133", "149", "153", "173", "177", "180", "181", "189", "190", "191", "193", "199")
@@ -63,6 +63,8 @@ ORG_SUFFIX = (
 STREETS = ("长江路", "人民路", "解放路", "胜利路", "和平路", "建设路", "光明路", "文化路", "中山路", "淮河路", "黄山路")
 KEY_ACCOUNT_SHARE = 0.05
 PAYMENT_METHODS = ("cash", "bank_debit", "prepaid", "online")
+# Most customers accept marketing; some have said no to SMS or calls (营销免打扰).
+OPT_OUTS = ([],) * 8 + (["sms"], ["outbound_call"], ["sms", "outbound_call"])
 CHUNK = 50_000  # customers generated and written per round, so memory stays flat at a million
 
 
@@ -138,9 +140,11 @@ class _CustomerGenerator:
         manager = rng.choice(managers) if is_key and managers else None
         status = "active" if rng.random() < 0.93 else rng.choice(("suspended", "churned", "prospect"))
         customer_class = "key_account" if is_key else "public"
+        since = None if status == "prospect" else self.ctx.today - datetime.timedelta(days=rng.randrange(15 * 365))
+        opt_outs = rng.choice(OPT_OUTS)
         chunk.customers.append(
             (customer_id, f"C{customer_id:011d}", party_id, customer_class, status, region.id, area.id, grid_id,
-             manager, level, False, "", rng.randint(300, 850), None, None, [], "", False, [], now)
+             manager, level, False, "", rng.randint(300, 850), None, None, [], "", False, opt_outs, since, now)
         )  # fmt: skip
         for _ in range(rng.randint(1, 3) if is_key else 1):
             owes = rng.random() < 0.1
@@ -181,7 +185,8 @@ def _write_chunk(ctx: SeedContext, chunk: _Chunk) -> None:
         Customer,
         ["id", "customer_no", "party_id", "customer_class", "status", "region_id", "area_id", "grid_id",
          "account_manager_id", "service_level", "service_level_pinned", "service_level_pin_reason", "credit_rating",
-         "value_score", "churn_risk", "churn_reasons", "segment", "fraud_flag", "marketing_opt_outs", "created_at"],
+         "value_score", "churn_risk", "churn_reasons", "segment", "fraud_flag", "marketing_opt_outs", "since",
+         "created_at"],
         chunk.customers,
     )  # fmt: skip
     account_ids = ctx.reserve_ids(BillingAccount, len(chunk.accounts))
@@ -194,3 +199,76 @@ def _write_chunk(ctx: SeedContext, chunk: _Chunk) -> None:
             for aid, (cid, method, cycle, balance, limit, arrears) in zip(account_ids, chunk.accounts, strict=True)
         ),
     )  # fmt: skip
+
+
+CONTRACT_TITLES = (
+    "互联网专线服务合同",
+    "政企融合业务协议",
+    "云网一体化服务合同",
+    "固定电话及宽带接入协议",
+    "天翼云主机服务合同",
+)
+VISIT_PURPOSES = ("季度走访", "续约洽谈", "专线故障回访", "新业务推介", "满意度调查", "账单核对")
+CONTACT_PEOPLE = ("王主任", "李经理", "张处长", "陈总", "刘科长", "信息中心赵工")
+VISIT_SUMMARY = "客户对专线质量总体满意，关注续约价格。"
+PLAN_TOPICS = ("月度业务沟通", "季度服务报告", "年度合同回顾", "网络运行质量通报")
+
+
+@demo_step(order=25, name="key-accounts")
+def seed_key_accounts(ctx: SeedContext) -> None:
+    """Contracts, visit records and communication plans for the key accounts that have an account manager."""
+    rng = ctx.rng("key-accounts")
+    today = ctx.today
+    key_accounts = (
+        Customer.objects.filter(customer_class="key_account", account_manager__isnull=False)
+        .exclude(status="prospect")
+        .order_by("id")
+        .values_list("id", "service_level", "account_manager_id")
+    )
+    contracts, visits, plans = [], [], []
+    for customer_id, level, manager_id in key_accounts.iterator(chunk_size=10_000):
+        for n in range(rng.randint(1, 2)):
+            start = today - datetime.timedelta(days=rng.randrange(30, 3 * 365))
+            end = start + datetime.timedelta(days=365 * rng.choice((1, 2, 3)))
+            status = "active" if end >= today else "expired"
+            contracts.append(
+                (f"HT{customer_id:010d}{n}", customer_id, rng.choice(CONTRACT_TITLES), start, end,
+                 decimal.Decimal(rng.randrange(20, 2000) * 1000), level, status, 60, manager_id, ctx.now)
+            )  # fmt: skip
+        for _ in range(rng.randint(0, 4)):
+            when = ctx.now - datetime.timedelta(days=rng.randrange(1, 365), hours=rng.randrange(9))
+            visits.append(
+                (customer_id, manager_id, rng.choice(("on_site", "on_site", "phone", "meeting")), when,
+                 rng.choice(CONTACT_PEOPLE), rng.choice(VISIT_PURPOSES), VISIT_SUMMARY, "", None)
+            )  # fmt: skip
+        plans.append(
+            (customer_id, manager_id, rng.choice(PLAN_TOPICS), rng.choice(("field", "outbound_call")),
+             rng.choice(("monthly", "quarterly")), today + datetime.timedelta(days=rng.randrange(-10, 90)), True, "")
+        )  # fmt: skip
+    ctx.copy_rows(
+        KeyAccountContract,
+        ["contract_no", "customer_id", "title", "start_date", "end_date", "value", "sla_level", "status",
+         "remind_days_before_end", "signed_by_id", "created_at"],
+        contracts,
+    )  # fmt: skip
+    ctx.copy_rows(
+        AccountVisit,
+        [
+            "customer_id",
+            "visitor_id",
+            "kind",
+            "visited_at",
+            "contact_person",
+            "purpose",
+            "summary",
+            "next_steps",
+            "next_visit_on",
+        ],
+        visits,
+    )
+    ctx.copy_rows(
+        CommunicationPlan,
+        ["customer_id", "owner_id", "topic", "channel", "frequency", "next_due_on", "is_active", "notes"],
+        plans,
+    )
+    ctx.log(f"  {len(contracts)} contracts, {len(visits)} visit records, {len(plans)} communication plans")

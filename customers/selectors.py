@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import re
+from collections.abc import Collection
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from crm.accounts.selectors import visibility_scope
 
 from .identity import ID_RE, USCC_RE
-from .models import Customer, PartyInteraction
+from .models import AccountVisit, CommunicationPlan, Customer, KeyAccountContract, PartyInteraction, ServiceLevelChange
 
 MOBILE_RE = re.compile(r"^1\d{10}$")
 CUSTOMER_NO_RE = re.compile(r"^C\d{6,}$", re.IGNORECASE)
@@ -22,49 +25,78 @@ def customers_visible_to(user) -> QuerySet[Customer]:
     return visibility_scope(user).filter(Customer.objects.all(), grid_lookup="grid_id")
 
 
+SERVICE_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._-]{5,31}$")
+
+
+def _exact_key_condition(query: str) -> Q | None:
+    """The condition for a query shaped like one of the exact keys, or None when it is not one."""
+    upper = query.upper()
+    if MOBILE_RE.match(query) or (query.isdigit() and 7 <= len(query) <= 12):
+        # a phone on file, or the service number of a live subscription (mobile, fixed line)
+        return Q(party__contact_media__kind="phone", party__contact_media__value=query) | _live_service_number(query)
+    if ID_RE.match(upper):
+        return Q(party__id_number=upper)
+    if CUSTOMER_NO_RE.match(query):
+        return Q(customer_no=upper)
+    if ACCOUNT_NO_RE.match(query):
+        return Q(accounts__account_no=upper)
+    if USCC_RE.match(upper):
+        return Q(party__credit_code=upper)
+    if SERVICE_NUMBER_RE.match(query) and any(ch.isdigit() for ch in query):
+        return _live_service_number(query)  # broadband accounts, DIA circuit ids
+    return None
+
+
+def _live_service_number(number: str) -> Q:
+    return Q(products__service_number=number) & ~Q(products__status="terminated")
+
+
 def customer_search(user, query: str, *, limit: int = 20) -> list[Customer]:
     """Find customers by service number, ID-card number, customer or account number, credit code, or name.
 
     Exact keys are recognised by their shape and use unique indexes; anything else searches person and
-    organisation names (2 characters at least).
+    organisation names (2 characters at least, a trigram index makes the infix search fast).
     """
     query = query.strip()
-    upper = query.upper()
-    if MOBILE_RE.match(query) or (query.isdigit() and 7 <= len(query) <= 12):
-        condition = Q(party__contact_media__kind="phone", party__contact_media__value=query)
-    elif ID_RE.match(upper):
-        condition = Q(party__id_number=upper)
-    elif CUSTOMER_NO_RE.match(query):
-        condition = Q(customer_no=upper)
-    elif ACCOUNT_NO_RE.match(query):
-        condition = Q(accounts__account_no=upper)
-    elif USCC_RE.match(upper):
-        condition = Q(party__credit_code=upper)
-    elif len(query) >= MIN_NAME_LENGTH:
+    condition = _exact_key_condition(query)
+    if condition is None:
+        if len(query) < MIN_NAME_LENGTH:
+            return []
         condition = Q(party__name__contains=query)
-    else:
+    return _found(customers_visible_to(user).filter(condition), limit)
+
+
+def customer_search_everywhere(query: str, *, limit: int = 10) -> list[Customer]:
+    """Exact-key search across every region, for the audited cross-region lookup only (never by name)."""
+    condition = _exact_key_condition(query.strip())
+    if condition is None:
         return []
+    return _found(Customer.objects.filter(condition), limit)
+
+
+def _found(customers: QuerySet[Customer], limit: int) -> list[Customer]:
+    ids = list(customers.values_list("id", flat=True).distinct()[: limit * 5])
     found = (
-        customers_visible_to(user)
-        .filter(condition)
+        Customer.objects.filter(id__in=ids)
         .select_related("party", "region")
         .prefetch_related("party__contact_media")
-        .distinct()
+        .order_by("customer_no")
     )
-    return list(found.order_by("customer_no")[:limit])
+    return list(found[:limit])
 
 
-def customer_360(user, customer_no: str) -> Customer:
+def customer_360(user, customer_no: str, *, cross_region_grants: Collection[str] = ()) -> Customer:
     """One customer for the 360 view, with everything its panels show, in a fixed number of queries.
 
     Raises Customer.DoesNotExist when the customer is outside the user's scope (shown as 404, not 403,
-    so a guessed number reveals nothing).
+    so a guessed number reveals nothing) unless an audited cross-region lookup granted it for a while.
     """
+    customer_no = customer_no.upper()
+    base = Customer.objects.all() if customer_no in cross_region_grants else customers_visible_to(user)
     return (
-        customers_visible_to(user)
-        .select_related("party", "region", "area", "grid", "account_manager")
+        base.select_related("party", "region", "area", "grid", "account_manager")
         .prefetch_related("party__contact_media", "accounts")
-        .get(customer_no=customer_no.upper())
+        .get(customer_no=customer_no)
     )
 
 
@@ -76,3 +108,78 @@ def customer_timeline(customer: Customer, *, channel: str = "", interaction_type
     if interaction_type:
         interactions = interactions.filter(interaction_type=interaction_type)
     return list(interactions.order_by("-occurred_at", "-id")[:limit])
+
+
+def level_history(customer: Customer, *, limit: int = 12) -> list[ServiceLevelChange]:
+    return list(customer.level_changes.select_related("actor").order_by("-changed_at", "-id")[:limit])
+
+
+def marketing_contact_allowed(customer: Customer, channel: str) -> bool:
+    """May we send this customer marketing in ``channel``? Every campaign, care and outbound list asks this.
+
+    Service messages (an order's progress, a fault's repair) are not marketing and are not blocked here.
+    """
+    return channel not in (customer.marketing_opt_outs or [])
+
+
+def opted_out_condition(channel: str) -> Q:
+    """Customers who opted out of ``channel`` (a text match on the JSON list works on PostgreSQL and SQLite)."""
+    return Q(marketing_opt_outs__icontains=f'"{channel}"')
+
+
+def customers_contactable(customers: QuerySet[Customer], channel: str) -> QuerySet[Customer]:
+    """The same rule as ``marketing_contact_allowed`` for a whole list, in the database."""
+    return customers.exclude(opted_out_condition(channel))
+
+
+def key_account_portfolio(user) -> QuerySet[Customer]:
+    """An account manager's key accounts (a manager or admin sees every key account in their scope), with
+    open interactions, contracts due for renewal and the next planned contact."""
+    today = timezone.localdate()
+    customers = customers_visible_to(user).filter(customer_class=Customer.CustomerClass.KEY_ACCOUNT)
+    if not user.has_perm("accounts.approve_sensitive"):
+        customers = customers.filter(account_manager=user)
+    return customers.select_related("party", "region").annotate(
+        open_interactions=Count("interactions", filter=Q(interactions__status="open"), distinct=True),
+        renewals_due=Count(
+            "contracts",
+            filter=Q(contracts__status="active", contracts__end_date__lte=today + datetime.timedelta(days=90)),
+            distinct=True,
+        ),
+    )
+
+
+def contracts_due(user, *, within_days: int = 90) -> QuerySet[KeyAccountContract]:
+    """Contracts in force that end within ``within_days`` days, of the user's portfolio, soonest first."""
+    today = timezone.localdate()
+    portfolio = key_account_portfolio(user).values("id")
+    return (
+        KeyAccountContract.objects.filter(
+            customer_id__in=portfolio, status="active", end_date__lte=today + datetime.timedelta(days=within_days)
+        )
+        .select_related("customer", "customer__party")
+        .order_by("end_date", "id")
+    )
+
+
+def communication_plans_due(user, *, within_days: int = 14) -> QuerySet[CommunicationPlan]:
+    today = timezone.localdate()
+    portfolio = key_account_portfolio(user).values("id")
+    return (
+        CommunicationPlan.objects.filter(
+            customer_id__in=portfolio, is_active=True, next_due_on__lte=today + datetime.timedelta(days=within_days)
+        )
+        .select_related("customer", "customer__party")
+        .order_by("next_due_on", "id")
+    )
+
+
+def key_account_panels(customer: Customer) -> dict[str, list]:
+    """Contracts, recent visits and communication plans of a key account, for its 360 view."""
+    if customer.customer_class != Customer.CustomerClass.KEY_ACCOUNT:
+        return {"contracts": [], "visits": [], "plans": []}
+    return {
+        "contracts": list(customer.contracts.order_by("-end_date", "-id")[:10]),
+        "visits": list(AccountVisit.objects.filter(customer=customer).select_related("visitor")[:10]),
+        "plans": list(customer.communication_plans.filter(is_active=True).select_related("owner")[:10]),
+    }

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from crm.audit.services import audit_personal_data_view
+from crm.audit.models import AuditEntry
+from crm.audit.services import audit_personal_data_view, audit_record
 
-from .models import Customer, PartyInteraction
+from . import levels
+from .models import (
+    PUBLIC_LEVELS,
+    AccountVisit,
+    BillingAccount,
+    CommunicationPlan,
+    Customer,
+    KeyAccountContract,
+    MarketingChannel,
+    PartyInteraction,
+    ServiceLevel,
+    ServiceLevelChange,
+)
 
 
 def personal_data_reveal(*, customer: Customer, actor, purpose: str = "") -> dict[str, str]:
@@ -53,3 +72,278 @@ def interaction_record(
     interaction.full_clean()
     interaction.save()
     return interaction
+
+
+# --- Service levels (服务等级) -------------------------------------------------------------------------
+
+
+class LevelPinError(ValueError):
+    """A pin that breaks a rule (level not for this class, no reason, role may not pin)."""
+
+
+@transaction.atomic
+def service_level_pin(*, customer: Customer, level: str, reason: str, actor) -> Customer:
+    """Fix a customer's level by hand with a reason; the monthly job leaves pinned levels alone. Audited."""
+    if not actor.has_perm("accounts.approve_sensitive"):
+        raise PermissionError("Only managers may pin a service level")
+    reason = reason.strip()
+    if not reason:
+        raise LevelPinError(_("A reason is required to pin a level."))
+    if (level in PUBLIC_LEVELS) != (customer.customer_class == Customer.CustomerClass.PUBLIC):
+        raise LevelPinError(_("Level %(level)s is not a level of this customer class.") % {"level": level})
+    if level not in ServiceLevel.values:
+        raise LevelPinError(_("Unknown level %(level)s.") % {"level": level})
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    previous = customer.service_level
+    customer.service_level, customer.service_level_pinned = level, True
+    customer.service_level_pin_reason = reason[:255]
+    customer.save(update_fields=["service_level", "service_level_pinned", "service_level_pin_reason"])  # audited
+    ServiceLevelChange.objects.create(
+        customer=customer, from_level=previous, to_level=level, source=ServiceLevelChange.Source.PINNED,
+        reason=reason[:255], actor=actor,
+    )  # fmt: skip
+    _publish_level_change(customer)
+    return customer
+
+
+@transaction.atomic
+def service_level_unpin(*, customer: Customer, actor, reason: str = "") -> Customer:
+    """Hand the level back to the monthly recomputation (the level itself changes at the next run)."""
+    if not actor.has_perm("accounts.approve_sensitive"):
+        raise PermissionError("Only managers may release a pinned service level")
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if not customer.service_level_pinned:
+        return customer
+    customer.service_level_pinned, customer.service_level_pin_reason = False, ""
+    customer.save(update_fields=["service_level_pinned", "service_level_pin_reason"])
+    ServiceLevelChange.objects.create(
+        customer=customer, from_level=customer.service_level, to_level=customer.service_level,
+        source=ServiceLevelChange.Source.UNPINNED, reason=reason[:255], actor=actor,
+    )  # fmt: skip
+    return customer
+
+
+@dataclass
+class LevelRecomputeResult:
+    examined: int = 0
+    changed: int = 0
+    pinned_skipped: int = 0
+    by_level: dict[str, int] = field(default_factory=dict)
+
+
+def service_levels_recompute(
+    *, today: datetime.date | None = None, batch_size: int = 5000, progress=None
+) -> LevelRecomputeResult:
+    """Recompute every unpinned active customer's level from the thresholds table (the monthly job).
+
+    Works in batches of ``batch_size`` customers, each in its own transaction, so a million customers
+    never sit in memory or in one long transaction; changed levels are written with one UPDATE per batch
+    and a history row each. ``progress(done, total)`` is called after each batch.
+    """
+    today = today or timezone.localdate()
+    rules = levels.level_rules()
+    result = LevelRecomputeResult()
+    candidates = Customer.objects.filter(status__in=["active", "suspended"])
+    result.pinned_skipped = candidates.filter(service_level_pinned=True).count()
+    unpinned = candidates.filter(service_level_pinned=False)
+    total = unpinned.count()
+    last_id = 0
+    while True:
+        batch = list(
+            unpinned.filter(id__gt=last_id)
+            .order_by("id")
+            .values_list("id", "customer_class", "service_level", "since", "credit_rating")[:batch_size]
+        )
+        if not batch:
+            break
+        last_id = batch[-1][0]
+        ids = [row[0] for row in batch]
+        spend = levels.average_monthly_spend(ids)
+        arrears = dict(
+            BillingAccount.objects.filter(customer_id__in=ids)
+            .values("customer_id")
+            .annotate(total=Sum("arrears_amount"))
+            .values_list("customer_id", "total")
+        )
+        changes: list[tuple[int, str, str]] = []
+        for customer_id, customer_class, current, since, credit in batch:
+            level = levels.level_for(
+                rules.get(customer_class, []),
+                avg_monthly_spend=spend.get(customer_id, Decimal(0)),
+                tenure_months=levels.tenure_months(since, today),
+                credit_rating=credit,
+                arrears=arrears.get(customer_id) or Decimal(0),
+            )
+            if level is None:
+                continue
+            result.by_level[level] = result.by_level.get(level, 0) + 1
+            if level != current:
+                changes.append((customer_id, current, level))
+        _write_level_changes(changes)
+        result.examined += len(batch)
+        result.changed += len(changes)
+        if progress is not None:
+            progress(result.examined, total)
+    return result
+
+
+@transaction.atomic
+def _write_level_changes(changes: list[tuple[int, str, str]]) -> None:
+    if not changes:
+        return
+    by_target: dict[str, list[int]] = {}
+    for customer_id, _old, new in changes:
+        by_target.setdefault(new, []).append(customer_id)
+    for level, ids in by_target.items():
+        # Re-check "not pinned" in the UPDATE: a manager may have pinned the customer since the batch was read.
+        Customer.objects.filter(id__in=ids, service_level_pinned=False).update(service_level=level)
+    ServiceLevelChange.objects.bulk_create(
+        ServiceLevelChange(customer_id=customer_id, from_level=old, to_level=new,
+                           source=ServiceLevelChange.Source.COMPUTED)
+        for customer_id, old, new in changes
+    )  # fmt: skip
+
+
+def _publish_level_change(customer: Customer) -> None:
+    try:
+        from . import events
+    except ImportError:  # the API's event module arrives with the customer API
+        return
+    events.customer_changed(customer, ["characteristic.serviceLevel"])
+
+
+# --- Consent (营销免打扰) --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def marketing_opt_outs_set(*, customer: Customer, channels: list[str], actor=None) -> Customer:
+    """Record the channels a customer does not want marketing in (audited through the model's audit hook)."""
+    unknown = sorted(set(channels) - set(MarketingChannel.values))
+    if unknown:
+        raise ValueError(f"Unknown marketing channel(s): {', '.join(unknown)}")
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer.marketing_opt_outs = sorted(set(channels))
+    customer.save(update_fields=["marketing_opt_outs"])
+    return customer
+
+
+# --- Cross-region lookup (跨地市查询) --------------------------------------------------------------------
+
+CROSS_REGION_GRANT_MINUTES = 30
+
+
+def cross_region_lookup(*, actor, query: str, reason: str) -> list[Customer]:
+    """Find customers in any region by an exact key (service number, ID number, customer/account number,
+    credit code) for a stated reason; audited whether or not anything is found. Names are not accepted:
+    browsing another region is exactly what the lookup must not allow."""
+    from .selectors import customer_search_everywhere
+
+    if not actor.has_perm("accounts.cross_region_lookup"):
+        raise PermissionError("This role may not look up customers of other regions")
+    reason = reason.strip()
+    if len(reason) < 4:
+        raise ValueError(_("Give the reason for the lookup (at least 4 characters)."))
+    found = customer_search_everywhere(query)
+    audit_record(
+        action=AuditEntry.Action.CROSS_REGION_LOOKUP,
+        object_type="customers.customer",
+        object_id=",".join(c.customer_no for c in found)[:64],
+        object_repr=query[:200],
+        changes={"query": query[:64], "found": [c.customer_no for c in found]},
+        detail=reason,
+        actor=actor,
+    )
+    return found
+
+
+# --- Key accounts (政企客户经理) ---------------------------------------------------------------------------
+
+
+def _require_key_account(customer: Customer) -> None:
+    if customer.customer_class != Customer.CustomerClass.KEY_ACCOUNT:
+        raise ValueError(_("Contracts, visits and communication plans are for key accounts only."))
+
+
+@transaction.atomic
+def account_visit_record(*, customer: Customer, visitor, **fields) -> AccountVisit:
+    """Log a visit (走访) and put it on the customer's timeline; a plan due for this channel moves on."""
+    _require_key_account(customer)
+    visit = AccountVisit(customer=customer, visitor=visitor, **fields)
+    visit.full_clean()
+    visit.save()
+    interaction_record(
+        customer=customer, channel=PartyInteraction.Channel.FIELD, interaction_type="visit",
+        direction=PartyInteraction.Direction.OUTBOUND, reason=visit.purpose, description=visit.summary,
+        staff=visitor, related_entities=[{"@referredType": "AccountVisit", "id": str(visit.pk)}],
+        occurred_at=visit.visited_at,
+    )  # fmt: skip
+    for plan in CommunicationPlan.objects.select_for_update().filter(
+        customer=customer, is_active=True, channel=PartyInteraction.Channel.FIELD,
+        next_due_on__lte=timezone.localtime(visit.visited_at).date() + datetime.timedelta(days=7),
+    ):  # fmt: skip
+        plan.next_due_on = _next_due(plan.frequency, timezone.localtime(visit.visited_at).date())
+        plan.save(update_fields=["next_due_on"])
+    return visit
+
+
+def _next_due(frequency: str, after: datetime.date) -> datetime.date:
+    days = {"weekly": 7, "monthly": 30, "quarterly": 91, "yearly": 365}[frequency]
+    return after + datetime.timedelta(days=days)
+
+
+@transaction.atomic
+def communication_plan_save(*, customer: Customer, owner, plan: CommunicationPlan | None = None, **fields):
+    _require_key_account(customer)
+    plan = plan or CommunicationPlan(customer=customer, owner=owner)
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def contract_save(*, customer: Customer, actor, contract: KeyAccountContract | None = None, **fields):
+    """Create or change a key-account contract; its SLA level must be a key-account level."""
+    _require_key_account(customer)
+    contract = contract or KeyAccountContract(customer=customer, signed_by=actor)
+    for name, value in fields.items():
+        setattr(contract, name, value)
+    contract.full_clean()
+    contract.save()
+    return contract
+
+
+@dataclass
+class ContractSweepResult:
+    expired: int = 0
+    reminded: list[int] = field(default_factory=list)
+
+
+@transaction.atomic
+def contracts_sweep(*, today: datetime.date | None = None) -> ContractSweepResult:
+    """The daily contract job: expire contracts past their end, and mark those entering their reminder
+    window so the account manager sees "renewal due" (once per contract)."""
+    today = today or timezone.localdate()
+    result = ContractSweepResult()
+    result.expired = KeyAccountContract.objects.filter(status="active", end_date__lt=today).update(status="expired")
+    due = (
+        KeyAccountContract.objects.select_for_update()
+        .filter(status="active", reminded_at__isnull=True, end_date__gte=today)
+        .select_related("customer")
+    )
+    now = timezone.now()
+    for contract in due:
+        if contract.end_date - datetime.timedelta(days=contract.remind_days_before_end) > today:
+            continue
+        contract.reminded_at = now
+        contract.save(update_fields=["reminded_at"])
+        interaction_record(
+            customer=contract.customer, channel=PartyInteraction.Channel.SYSTEM, interaction_type="renewal_due",
+            direction=PartyInteraction.Direction.OUTBOUND, status=PartyInteraction.Status.OPEN,
+            reason=f"{contract.contract_no} {contract.end_date:%Y-%m-%d}",
+            staff=contract.customer.account_manager,
+            related_entities=[{"@referredType": "KeyAccountContract", "id": str(contract.pk)}],
+        )  # fmt: skip
+        result.reminded.append(contract.pk)
+    return result

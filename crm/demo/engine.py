@@ -67,6 +67,10 @@ class SeedContext:
     shared: dict[str, object] = field(default_factory=dict)  # results one step leaves for later ones
     timings: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def today(self) -> datetime.date:
+        return timezone.localtime(self.now).date()
+
     def rng(self, purpose: str) -> random.Random:
         """A generator per purpose, so adding a step never changes what another step generates."""
         return random.Random(f"{self.seed}:{purpose}")
