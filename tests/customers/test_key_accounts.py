@@ -94,3 +94,12 @@ def test_the_visit_form_validates_and_saves(client, corp):
     assert good.status_code == 302 and corp.visits.get().purpose == "满意度回访"
     page = client.get(f"/customers/{corp.customer_no}/").content.decode()
     assert "满意度回访" in page and 'data-testid="key-account"' in page
+
+
+def test_the_account_managers_home_lists_renewals_and_planned_contacts(client, corp):
+    contract(corp, "HT-HOME", timezone.localdate() + datetime.timedelta(days=45))
+    CommunicationPlan.objects.create(customer=corp, owner=corp.account_manager, topic="月度业务沟通", channel="field",
+                                     frequency="monthly", next_due_on=timezone.localdate())  # fmt: skip
+    client.force_login(corp.account_manager)
+    html = client.get("/").content.decode()
+    assert 'data-testid="home-renewals"' in html and "HT-HOME" in html and "月度业务沟通" in html
