@@ -39,6 +39,7 @@ def people(hefei, wuhu):
 @pytest.fixture
 def subscribe(db):
     """subscribe(customer, monthly_fee, number=...) -> a live mobile product on an offering with that monthly fee."""
+    import datetime
     from decimal import Decimal
 
     from orders.models import Product, ProductOffering, ProductOfferingPrice, ProductSpecification
@@ -59,6 +60,7 @@ def subscribe(db):
         return Product.objects.create(
             product_no=f"P{customer.pk:08d}{n:04d}", customer=customer, offering=offering, specification=spec,
             service_number=number or f"1330000{n:04d}", region=customer.region, status=status,
+            termination_date=datetime.date(2026, 1, 1) if status == "terminated" else None,
         )  # fmt: skip
 
     return make

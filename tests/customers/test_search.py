@@ -55,3 +55,12 @@ def test_global_search_box_shows_customers_masked(client, make_staff, people, he
 def test_roles_without_customer_search_get_no_customers(client, make_staff, people):
     client.force_login(make_staff(Role.FIELD_TECHNICIAN))
     assert "张伟明" not in client.get(reverse("ui:search"), {"q": "张伟"}).content.decode()
+
+
+def test_search_by_the_service_number_of_a_live_subscription_only(people, make_staff, subscribe, hefei):
+    clerk = make_staff(Role.HALL_CLERK, region=hefei)
+    subscribe(people["zhang"], 59, number="ah0551b1234567")  # a broadband account
+    ended = subscribe(people["corp"], 59, number="05516661234", status="terminated")
+    assert ended.status == "terminated"
+    assert [c.customer_no for c in customer_search(clerk, "ah0551b1234567")] == ["C00000000001"]
+    assert customer_search(clerk, "05516661234") == []  # terminated: the number is free, nobody has it
