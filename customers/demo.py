@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import itertools
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -68,9 +69,17 @@ OPT_OUTS = ([],) * 8 + (["sms"], ["outbound_call"], ["sms", "outbound_call"])
 CHUNK = 50_000  # customers generated and written per round, so memory stays flat at a million
 
 
-def _weighted(rng, choices):
+def _cumulative(choices):
     values, weights = zip(*choices, strict=True)
-    return rng.choices(values, weights=weights, k=1)[0]
+    return values, list(itertools.accumulate(weights))
+
+
+PUBLIC_LEVEL_DRAW, KEY_LEVEL_DRAW = _cumulative(PUBLIC_LEVELS), _cumulative(KEY_LEVELS)
+
+
+def _weighted(rng, draw):
+    values, cumulative = draw
+    return rng.choices(values, cum_weights=cumulative, k=1)[0]
 
 
 @dataclass
@@ -88,7 +97,8 @@ class _CustomerGenerator:
         self.ctx = ctx
         self.rng = ctx.rng("customers")
         self.regions = list(Region.objects.order_by("code"))
-        self.region_weights = [REGION_WEIGHT.get(r.code, 2) for r in self.regions]
+        self.region_cum_weights = list(itertools.accumulate(REGION_WEIGHT.get(r.code, 2) for r in self.regions))
+        self.today = ctx.today
         self.areas_by_region: dict[int, list[Area]] = {}
         for area in Area.objects.order_by("code"):
             self.areas_by_region.setdefault(area.region_id, []).append(area)
@@ -122,7 +132,7 @@ class _CustomerGenerator:
 
     def add(self, chunk: _Chunk, i: int, party_id: int, customer_id: int) -> None:
         rng, now = self.rng, self.ctx.now
-        region = rng.choices(self.regions, weights=self.region_weights, k=1)[0]
+        region = rng.choices(self.regions, cum_weights=self.region_cum_weights, k=1)[0]
         area = rng.choice(self.areas_by_region[region.id])
         grids = self.grids_by_area.get(area.id)
         grid_id = rng.choice(grids) if grids else None
@@ -135,12 +145,12 @@ class _CustomerGenerator:
         address = f"安徽省{region.name}市{area.name}{rng.choice(STREETS)}{rng.randint(1, 999)}号"
         chunk.contacts.append((party_id, "phone", phone, region.id, area.id, grid_id, True))
         chunk.contacts.append((party_id, "address", address, region.id, area.id, grid_id, False))
-        level = _weighted(rng, KEY_LEVELS if is_key else PUBLIC_LEVELS)
+        level = _weighted(rng, KEY_LEVEL_DRAW if is_key else PUBLIC_LEVEL_DRAW)
         managers = self.managers_by_region.get(region.id)
         manager = rng.choice(managers) if is_key and managers else None
         status = "active" if rng.random() < 0.93 else rng.choice(("suspended", "churned", "prospect"))
         customer_class = "key_account" if is_key else "public"
-        since = None if status == "prospect" else self.ctx.today - datetime.timedelta(days=rng.randrange(15 * 365))
+        since = None if status == "prospect" else self.today - datetime.timedelta(days=rng.randrange(15 * 365))
         opt_outs = rng.choice(OPT_OUTS)
         chunk.customers.append(
             (customer_id, f"C{customer_id:011d}", party_id, customer_class, status, region.id, area.id, grid_id,

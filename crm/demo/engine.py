@@ -99,21 +99,48 @@ class SeedContext:
         return _bulk_create(model, columns, rows)
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: object) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _json_text(value: object) -> str:
+    return "[]" if value == [] else json.dumps(value, ensure_ascii=False)
+
+
 def _copy_postgres(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """COPY in text format, built in Python and sent in blocks: several times faster than row-by-row adaptation."""
     fields = {f.attname: f for f in model._meta.concrete_fields}
     db_columns = ", ".join(f'"{fields[c].column}"' for c in columns)
-    json_positions = [i for i, c in enumerate(columns) if isinstance(fields[c], models.JSONField)]
+    json_positions = {i for i, c in enumerate(columns) if isinstance(fields[c], models.JSONField)}
     count = 0
+    block: list[str] = []
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
         with raw.copy(f'COPY "{model._meta.db_table}" ({db_columns}) FROM STDIN') as copy:
             for row in rows:
-                if json_positions:
-                    row = list(row)
-                    for i in json_positions:
-                        row[i] = json.dumps(row[i], ensure_ascii=False)
-                copy.write_row(row)
+                block.append(
+                    "\t".join(_copy_text(_json_text(v) if i in json_positions else v) for i, v in enumerate(row))
+                )
                 count += 1
+                if len(block) >= 5000:
+                    copy.write("\n".join(block) + "\n")
+                    block.clear()
+            if block:
+                copy.write("\n".join(block) + "\n")
     return count
 
 
