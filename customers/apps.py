@@ -12,7 +12,7 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from crm.audit import registry
 
-        from . import models, navigation, search
+        from . import events, models, navigation, search  # noqa: F401 - events registers the TMF APIs
 
         search.register_provider()
         navigation.register_navigation()

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,9 +20,11 @@ from .models import (
     AccountVisit,
     BillingAccount,
     CommunicationPlan,
+    ContactMedium,
     Customer,
     KeyAccountContract,
     MarketingChannel,
+    Party,
     PartyInteraction,
     ServiceLevel,
     ServiceLevelChange,
@@ -71,6 +73,9 @@ def interaction_record(
     )
     interaction.full_clean()
     interaction.save()
+    from . import events
+
+    events.party_interaction_event(interaction, "Create")
     return interaction
 
 
@@ -102,7 +107,7 @@ def service_level_pin(*, customer: Customer, level: str, reason: str, actor) -> 
         customer=customer, from_level=previous, to_level=level, source=ServiceLevelChange.Source.PINNED,
         reason=reason[:255], actor=actor,
     )  # fmt: skip
-    _publish_level_change(customer)
+    _publish_customer_change(customer)
     return customer
 
 
@@ -204,12 +209,10 @@ def _write_level_changes(changes: list[tuple[int, str, str]]) -> None:
     )  # fmt: skip
 
 
-def _publish_level_change(customer: Customer) -> None:
-    try:
-        from . import events
-    except ImportError:  # the API's event module arrives with the customer API
-        return
-    events.customer_changed(customer, ["characteristic.serviceLevel"])
+def _publish_customer_change(customer: Customer) -> None:
+    from . import events
+
+    events.customer_event(customer, "AttributeValueChange")
 
 
 # --- Consent (营销免打扰) --------------------------------------------------------------------------------
@@ -224,6 +227,7 @@ def marketing_opt_outs_set(*, customer: Customer, channels: list[str], actor=Non
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     customer.marketing_opt_outs = sorted(set(channels))
     customer.save(update_fields=["marketing_opt_outs"])
+    _publish_customer_change(customer)
     return customer
 
 
@@ -347,3 +351,200 @@ def contracts_sweep(*, today: datetime.date | None = None) -> ContractSweepResul
         )  # fmt: skip
         result.reminded.append(contract.pk)
     return result
+
+
+# --- Parties, customers and accounts (the TMF629/632/666 writes) --------------------------------------------
+
+
+class DuplicateIdentifier(Exception):
+    """The ID-card number, credit code or account number is already registered."""
+
+
+CUSTOMER_TRANSITIONS = {
+    "prospect": {"active", "churned"},
+    "active": {"suspended", "churned"},
+    "suspended": {"active", "churned"},
+    "churned": set(),
+}
+ACCOUNT_TRANSITIONS = {"active": {"suspended", "closed"}, "suspended": {"active", "closed"}, "closed": set()}
+
+
+def _contact_rows(party, media: list[dict]) -> list[ContactMedium]:
+    return [
+        ContactMedium(party=party, kind=m["kind"], value=m["value"][:255], is_preferred=m.get("preferred", False))
+        for m in media
+    ]
+
+
+@transaction.atomic
+def party_create(*, kind: str, name: str, id_number: str = "", credit_code: str = "", gender: str = "",
+                 birth_date=None, industry: str = "", contact_media: list[dict] | None = None) -> Party:  # fmt: skip
+    """Register a person (valid ID-card number) or an organisation (valid credit code); duplicates are refused."""
+    from . import events
+    from .identity import credit_code_problem, id_number_problem
+
+    if kind == Party.Kind.INDIVIDUAL:
+        id_number = id_number.strip().upper()
+        problem = id_number_problem(id_number)
+        if problem:
+            raise ValueError(f"individualIdentification: {problem}")
+        if Party.objects.filter(id_number=id_number).exists():
+            raise DuplicateIdentifier("An individual with this ID-card number is already registered")
+        party = Party(kind=kind, name=name, id_number=id_number, gender=gender, birth_date=birth_date)
+    else:
+        credit_code = credit_code.strip().upper()
+        problem = credit_code_problem(credit_code)
+        if problem:
+            raise ValueError(f"organizationIdentification: {problem}")
+        if Party.objects.filter(credit_code=credit_code).exists():
+            raise DuplicateIdentifier("An organization with this unified social credit code is already registered")
+        party = Party(kind=kind, name=name, credit_code=credit_code, industry=industry[:64])
+    try:
+        with transaction.atomic():
+            party.save()
+    except IntegrityError as exc:  # a concurrent registration of the same identifier
+        raise DuplicateIdentifier("This identifier was registered at the same moment by someone else") from exc
+    ContactMedium.objects.bulk_create(_contact_rows(party, contact_media or []))
+    events.party_event(party, "Create")
+    return party
+
+
+@transaction.atomic
+def party_update(*, party: Party, name: str, contact_media: list[dict] | None = None) -> Party:
+    """Change a party's name and (when given) replace its contact media; identifiers never change."""
+    from . import events
+
+    party = Party.objects.select_for_update().get(pk=party.pk)
+    party.name = name.strip()[:128]
+    party.save(update_fields=["name"])
+    if contact_media is not None:
+        party.contact_media.all().delete()
+        ContactMedium.objects.bulk_create(_contact_rows(party, contact_media))
+    events.party_event(party, "AttributeValueChange")
+    return party
+
+
+@transaction.atomic
+def customer_create(*, party: Party, region, status: str = "active", customer_class: str | None = None,
+                    service_level: str | None = None, account_manager=None, segment: str = "") -> Customer:  # fmt: skip
+    """A party becomes a customer: public for individuals, key account for organisations unless told."""
+    from . import events
+
+    customer_class = customer_class or ("public" if party.kind == Party.Kind.INDIVIDUAL else "key_account")
+    level = service_level or ("basic" if customer_class == "public" else "5B")
+    if (level in PUBLIC_LEVELS) != (customer_class == "public"):
+        raise ValueError(f"serviceLevel {level} is not a level of class {customer_class}")
+    if status not in ("prospect", "active"):
+        raise ValueError("A new customer is a prospect or active")
+    customer = Customer.objects.create(
+        customer_no=_next_number("C"), party=party, customer_class=customer_class, status=status, region=region,
+        service_level=level, account_manager=account_manager, segment=segment[:64],
+        since=timezone.localdate() if status == "active" else None,
+    )  # fmt: skip
+    Customer.objects.filter(pk=customer.pk).update(customer_no=f"C{customer.pk:011d}")
+    customer.refresh_from_db()
+    events.customer_event(customer, "Create")
+    return customer
+
+
+def _next_number(prefix: str) -> str:
+    """A unique placeholder until the row's id gives the real number (C/A + 11 digits of the id)."""
+    import uuid
+
+    return f"{prefix}-{uuid.uuid4().hex[:17]}"
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, status: str | None = None, status_reason: str = "",
+                    segment: str | None = None, marketing_opt_outs: list[str] | None = None) -> Customer:  # fmt: skip
+    """Change a customer's status (along its lifecycle), segment or opt-outs, publishing the matching events."""
+    from . import events
+
+    customer = Customer.objects.select_for_update().select_related("party", "region").get(pk=customer.pk)
+    state_changed = status is not None and status != customer.status
+    if state_changed and status not in CUSTOMER_TRANSITIONS[customer.status]:
+        raise ValueError(f"A {customer.status} customer cannot become {status}")
+    changed = []
+    if state_changed:
+        customer.status = status
+        if status == "active" and customer.since is None:
+            customer.since = timezone.localdate()
+        changed += ["status", "since"]
+    if segment is not None and segment != customer.segment:
+        customer.segment = segment[:64]
+        changed.append("segment")
+    if marketing_opt_outs is not None and sorted(set(marketing_opt_outs)) != sorted(customer.marketing_opt_outs):
+        unknown = sorted(set(marketing_opt_outs) - set(MarketingChannel.values))
+        if unknown:
+            raise ValueError(f"Unknown marketing channel(s): {', '.join(unknown)}")
+        customer.marketing_opt_outs = sorted(set(marketing_opt_outs))
+        changed.append("marketing_opt_outs")
+    if changed:
+        customer.save(update_fields=changed)
+    if state_changed:
+        if status_reason:
+            interaction_record(customer=customer, channel=PartyInteraction.Channel.SYSTEM, interaction_type="status",
+                               reason=f"{status}: {status_reason}"[:200])  # fmt: skip
+        events.customer_event(customer, "StateChange")
+    elif changed:
+        events.customer_event(customer, "AttributeValueChange")
+    return customer
+
+
+@transaction.atomic
+def billing_account_create(*, customer: Customer, account_no: str, credit_limit=None, payment_method: str = "cash",
+                           bill_cycle_day: int = 1) -> BillingAccount:  # fmt: skip
+    """Open a billing account under the number the billing system gave it (the billing system owns numbers)."""
+    from . import events
+
+    if BillingAccount.objects.filter(account_no=account_no).exists():
+        raise DuplicateIdentifier(f"Billing account {account_no} already exists")
+    account = BillingAccount(customer=customer, account_no=account_no, payment_method=payment_method,
+                             bill_cycle_day=bill_cycle_day, credit_limit=credit_limit or 0)  # fmt: skip
+    account.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError as exc:
+        raise DuplicateIdentifier(f"Billing account {account_no} already exists") from exc
+    events.billing_account_event(account, "Create")
+    return account
+
+
+@transaction.atomic
+def billing_account_update(*, account: BillingAccount, status: str, credit_limit, payment_method: str,
+                           bill_cycle_day: int) -> BillingAccount:  # fmt: skip
+    from . import events
+
+    account = BillingAccount.objects.select_for_update().select_related("customer__party").get(pk=account.pk)
+    state_changed = status != account.status
+    if state_changed and status not in ACCOUNT_TRANSITIONS[account.status]:
+        raise ValueError(f"A {account.status} account cannot become {status}")
+    before = (account.credit_limit, account.payment_method, account.bill_cycle_day)
+    account.status, account.credit_limit = status, credit_limit
+    account.payment_method, account.bill_cycle_day = payment_method, bill_cycle_day
+    account.full_clean(validate_unique=False)
+    account.save()
+    if state_changed:
+        events.billing_account_event(account, "StateChange")
+    if before != (account.credit_limit, account.payment_method, account.bill_cycle_day):
+        events.billing_account_event(account, "AttributeValueChange")
+    return account
+
+
+@transaction.atomic
+def party_interaction_update(*, interaction: PartyInteraction, status: str, description: str) -> PartyInteraction:
+    from . import events
+
+    interaction = PartyInteraction.objects.select_for_update().get(pk=interaction.pk)
+    state_changed = status != interaction.status
+    if state_changed and interaction.status == PartyInteraction.Status.COMPLETED:
+        raise ValueError("A completed interaction cannot be reopened; record a new one")
+    described = description != interaction.description
+    interaction.status, interaction.description = status, description
+    interaction.save(update_fields=["status", "description"])
+    if state_changed:
+        events.party_interaction_event(interaction, "StateChange")
+    if described:
+        events.party_interaction_event(interaction, "AttributeValueChange")
+    return interaction

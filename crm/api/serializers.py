@@ -11,8 +11,13 @@ class TMFSerializer(serializers.Serializer):
     """Base for TMF resources. Set Meta.tmf_type (and optionally tmf_base_type, tmf_schema_location)
     and the view's ``basename`` so href can be reversed."""
 
+    def build(self, instance) -> dict:
+        """The resource's own attributes as a plain dict (override instead of declaring fields when simpler)."""
+        return {}
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
+        data.update(self.build(instance))
         meta = getattr(self, "Meta", None)
         out = {"id": str(instance.pk), "href": self._href(instance)}
         out.update(data)

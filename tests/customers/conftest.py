@@ -64,3 +64,14 @@ def subscribe(db):
         )  # fmt: skip
 
     return make
+
+
+@pytest.fixture
+def level_table(db):
+    """The default service-level table of the data migration (a transactional test elsewhere may have flushed it)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("customers.migrations.0004_level_thresholds_and_name_search")
+    migration.add_thresholds(apps, None)

@@ -11,7 +11,7 @@ from customers import levels, services
 from customers.models import Customer, ServiceLevelChange, ServiceLevelThreshold
 from customers.tasks import recompute_service_levels_task
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("level_table")]
 TODAY = datetime.date(2026, 11, 22)
 
 
