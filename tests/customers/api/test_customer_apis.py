@@ -68,7 +68,9 @@ def test_create_an_individual_then_a_customer_then_an_account(api, hefei):
     person = api.post(INDIVIDUAL, {
         "fullName": "李新民", "gender": "male", "birthDate": "1990-01-01",
         "individualIdentification": [{"identificationType": "idCard", "identificationId": NEW_ID}],
-        "contactMedium": [{"mediumType": "mobile", "preferred": True, "characteristic": {"phoneNumber": "18900001111"}}],
+        "contactMedium": [
+            {"mediumType": "mobile", "preferred": True, "characteristic": {"phoneNumber": "18900001111"}}
+        ],
     }, format="json")  # fmt: skip
     assert person.status_code == 201, person.content
     assert Party.objects.get(pk=person.json()["id"]).id_number == NEW_ID
