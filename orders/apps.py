@@ -12,7 +12,7 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from crm.audit import registry
 
-        from . import models
+        from . import models, services  # noqa: F401 - services registers the TMF620 and TMF637 APIs
 
         for model in (
             models.ProductCategory,

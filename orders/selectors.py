@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, QuerySet, Sum
 
-from .models import Product, ProductOfferingPrice
+from .models import SELLABLE_STATUSES, Product, ProductCategory, ProductOffering, ProductOfferingPrice
 
 
 def products_of_customer(customer, *, include_terminated: bool = False) -> list[Product]:
@@ -41,3 +41,42 @@ def monthly_recurring_charges(customer_ids: list[int]) -> dict[int, Decimal]:
         .values_list("customer_id", "total")
     )
     return {customer_id: total or Decimal(0) for customer_id, total in rows}
+
+
+def product_inventory_visible_to(user) -> QuerySet[Product]:
+    """Product instances of the customers the user may see (API clients and province staff: all)."""
+    from crm.accounts.selectors import visibility_scope
+    from customers.selectors import customers_visible_to
+
+    if visibility_scope(user).all_regions:
+        return Product.objects.all()
+    return Product.objects.filter(customer__in=customers_visible_to(user))
+
+
+def live_product_by_service_number(user, number: str) -> Product | None:
+    return (
+        product_inventory_visible_to(user)
+        .exclude(status=Product.Status.TERMINATED)
+        .select_related("customer", "offering")
+        .filter(service_number=number.strip())
+        .first()
+    )
+
+
+def offerings_sellable(*, customer_class: str | None = None, query: str = "", limit: int = 20) -> list[ProductOffering]:
+    """Offerings a clerk may sell now, matching a part of the name or code (search as you type)."""
+    offerings = ProductOffering.objects.filter(lifecycle_status__in=SELLABLE_STATUSES).select_related("specification")
+    if query.strip():
+        offerings = offerings.filter(Q(name__contains=query.strip()) | Q(code__icontains=query.strip()))
+    found = list(offerings.order_by("code")[: limit * 3])
+    if customer_class:
+        found = [o for o in found if not o.customer_classes or customer_class in o.customer_classes]
+    return found[:limit]
+
+
+def catalog_tree() -> list[tuple[ProductCategory, list[ProductOffering]]]:
+    """Root categories with their sellable offerings, for browsing the catalog."""
+    categories = (
+        ProductCategory.objects.filter(parent__isnull=True).prefetch_related("offerings").order_by("sort_order")
+    )
+    return [(c, [o for o in c.offerings.all() if o.is_sellable]) for c in categories]
