@@ -16,6 +16,10 @@ def register_navigation() -> None:
                 ("accounts.cross_region_lookup",), OVERSIGHT, 450, icon="⇆")
     )  # fmt: skip
     register(
+        NavItem("customer-imports", _("Import customers"), "customer_imports:upload",
+                ("accounts.manage_configuration",), WORK, 28, icon="⇧")
+    )  # fmt: skip
+    register(
         NavItem("exports", _("Export approvals"), "ui:export_approvals", ("accounts.export_lists",), OVERSIGHT, 460,
                 icon="⇩")
     )  # fmt: skip
