@@ -43,7 +43,8 @@ PERMISSIONS: list[tuple[str, str]] = [
 ]
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.HALL_CLERK: {"search_customers", "take_orders", "take_payments", "export_lists"},
+    # Clerks check the ID card at the counter (实名制, 过户): they may reveal it, and each reveal is audited.
+    Role.HALL_CLERK: {"search_customers", "reveal_personal_data", "take_orders", "take_payments", "export_lists"},
     Role.CALL_AGENT: {"search_customers", "handle_interactions"},
     Role.DISPATCHER: {"search_customers", "dispatch_work_orders", "export_lists", "view_dashboards"},
     Role.FIELD_TECHNICIAN: {"work_field_orders"},

@@ -1,4 +1,4 @@
-"""A clerk finds a customer by part of the name and by phone; a manager reveals the ID (audited)."""
+"""A clerk finds a customer by part of the name and by phone and reveals the ID (audited); so may a manager."""
 
 import pytest
 
@@ -17,8 +17,10 @@ def test_clerk_searches_by_partial_name_and_phone_and_opens_the_360_view(page, m
     page.click("#search-popup >> text=张伟明")
     page.wait_for_selector("[data-testid=customer-name] >> text=张伟明")
     assert page.inner_text("[data-testid=identifier]") == "1101**********002X"
-    assert page.locator("[data-testid=reveal]").count() == 0  # clerks see masked data only
     screenshot(page, "customer-360-clerk")
+    page.click("[data-testid=reveal]")  # checking the ID card at the counter
+    page.wait_for_selector("[data-testid=revealed] >> text=11010519491231002X")
+    assert AuditEntry.objects.filter(action="view_personal_data", actor__username="counter1").count() == 1
 
     page.fill("#global-search", "18955512345")
     page.wait_for_selector("#search-popup >> text=189****2345")

@@ -19,7 +19,7 @@ def test_clerk_opens_a_customer_of_their_region_masked(client, make_staff, peopl
     html = response.content.decode()
     assert response.status_code == 200
     assert "张伟明" in html and "1101**********002X" in html and "189****2345" in html
-    assert "11010519491231002X" not in html and 'data-testid="reveal"' not in html
+    assert "11010519491231002X" not in html and 'data-testid="reveal"' in html  # masked until revealed
     assert "A00000000001" in html  # the billing account panel
 
 
@@ -41,8 +41,9 @@ def test_reveal_shows_the_full_values_and_is_audited(client, make_staff, people)
     assert entry.object_type == "customers.customer" and entry.object_id == str(people["zhang"].pk)
 
 
-def test_clerk_may_not_reveal(client, make_staff, people, hefei):
-    client.force_login(make_staff(Role.HALL_CLERK, region=hefei))
+def test_an_agent_may_not_reveal(client, make_staff, people, hefei):
+    client.force_login(make_staff(Role.CALL_AGENT, region=hefei))
+    assert 'data-testid="reveal"' not in client.get(url(people["zhang"])).content.decode()
     assert client.post(reverse("customers:reveal", args=["C00000000001"])).status_code == 403
     assert not AuditEntry.objects.filter(action="view_personal_data").exists()
 
