@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -548,6 +550,12 @@ def import_apply(*, customer_import: CustomerImport, user, valid_rows_only: bool
     return record
 
 
+def _number_from_id(model, field_name: str, prefix: str, ids: list[int]) -> None:
+    """One UPDATE turning placeholders into the business number made of the row id (C00000012345)."""
+    number = Concat(Value(prefix), LPad(Cast("id", CharField()), 11, Value("0")), output_field=CharField())
+    model.objects.filter(pk__in=ids).update(**{field_name: number})
+
+
 def _placeholder(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:17]}"
 
@@ -591,9 +599,7 @@ def _write_customers(rows: list[dict]) -> None:
             )
             for party, r in zip(parties, batch, strict=True)
         )
-        for customer in customers:
-            customer.customer_no = f"C{customer.pk:011d}"
-        Customer.objects.bulk_update(customers, ["customer_no"])
+        _number_from_id(Customer, "customer_no", "C", [c.pk for c in customers])
 
 
 def _write_accounts(rows: list[dict]) -> None:
@@ -639,9 +645,7 @@ def _write_subscriptions(rows: list[dict]) -> None:
             )
             for r in batch
         )
-        for product in products:
-            product.product_no = f"P{product.pk:011d}"
-        Product.objects.bulk_update(products, ["product_no"])
+        _number_from_id(Product, "product_no", "P", [p.pk for p in products])
 
 
 _WRITERS = {
