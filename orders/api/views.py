@@ -73,10 +73,41 @@ class _Writable(TMFMergePatchMixin, mixins.CreateModelMixin, TMFReadOnlyViewSet)
 
 
 class _CatalogViewSet(_Writable):
+    """Create and patch share one mapping from the TMF body to model fields (``changes``) and one service each."""
+
     read_scope, write_scope = services.CATALOG_API.read_scope, services.CATALOG_API.write_scope
+    model: type
+
+    def changes(self, v: dict, instance) -> tuple[dict, dict]:
+        """(field values, many-to-many relations) from a validated create or merged patch body."""
+        raise NotImplementedError
+
+    def perform_tmf_create(self, v):
+        instance = self.model(code=v.get("externalId", "")) if hasattr(self.model, "code") else self.model()
+        changes, relations = self.changes(v, instance)
+        for name, value in changes.items():
+            setattr(instance, name, value)
+        return services.catalog_entity_create(instance=instance, relations=relations)
+
+    def perform_patch(self, instance, validated_data):
+        changes, relations = self.changes(validated_data, instance)
+        with domain_errors():
+            services.catalog_entity_update(instance=instance, changes=changes, relations=relations)
+        return self.get_queryset().get(pk=instance.pk)
+
+
+def _lifecycle_and_validity(v: dict, changes: dict) -> dict:
+    if "lifecycleStatus" in v:
+        changes["lifecycle_status"] = v["lifecycleStatus"]
+    valid = v.get("validFor") or {}
+    for key, attr in (("startDateTime", "valid_from"), ("endDateTime", "valid_to")):
+        if key in valid:
+            changes[attr] = valid[key]
+    return changes
 
 
 class ProductOfferingViewSet(_CatalogViewSet):
+    model = ProductOffering
     serializer_class = s.ProductOfferingSerializer
     patch_serializer_class = s.ProductOfferingPatch
     input_serializer_class = s.ProductOfferingInput
@@ -98,40 +129,22 @@ class ProductOfferingViewSet(_CatalogViewSet):
             .distinct()
         )
 
-    def _fields(self, v: dict, offering: ProductOffering) -> tuple[dict, dict]:
+    def changes(self, v, offering):
         changes = {
             "name": v["name"],
             "description": v.get("description", offering.description),
             "is_bundle": v.get("isBundle", False),
             "specification": _get(ProductSpecification, v.get("productSpecification"), "productSpecification"),
         }
-        if "lifecycleStatus" in v:
-            changes["lifecycle_status"] = v["lifecycleStatus"]
-        valid = v.get("validFor") or {}
-        for key, attr in (("startDateTime", "valid_from"), ("endDateTime", "valid_to")):
-            if key in valid:
-                changes[attr] = valid[key]
         relations = {
             "bundled_offerings": _many(ProductOffering, v.get("bundledProductOffering"), "bundledProductOffering"),
             "categories": _many(ProductCategory, v.get("category"), "category"),
         }
-        return changes, relations
-
-    def perform_tmf_create(self, v):
-        offering = ProductOffering(code=v.get("externalId", ""))
-        changes, relations = self._fields(v, offering)
-        for name, value in changes.items():
-            setattr(offering, name, value)
-        return services.catalog_entity_create(instance=offering, relations=relations)
-
-    def perform_patch(self, instance, validated_data):
-        changes, relations = self._fields(validated_data, instance)
-        with domain_errors():
-            services.catalog_entity_update(instance=instance, changes=changes, relations=relations)
-        return self.get_queryset().get(pk=instance.pk)
+        return _lifecycle_and_validity(v, changes), relations
 
 
 class ProductSpecificationViewSet(_CatalogViewSet):
+    model = ProductSpecification
     serializer_class = s.ProductSpecificationSerializer
     patch_serializer_class = s.ProductSpecificationPatch
     input_serializer_class = s.ProductSpecificationInput
@@ -146,7 +159,7 @@ class ProductSpecificationViewSet(_CatalogViewSet):
     def get_queryset(self):
         return ProductSpecification.objects.order_by("id")
 
-    def _changes(self, v: dict, spec: ProductSpecification) -> dict:
+    def changes(self, v, spec):
         chars = v.get("productSpecCharacteristic") or {"kind": None, "grade": spec.grade, "other": spec.characteristics}
         changes = {
             "name": v["name"],
@@ -156,24 +169,13 @@ class ProductSpecificationViewSet(_CatalogViewSet):
             "grade": chars["grade"],
             "characteristics": chars["other"],
         }
-        if "lifecycleStatus" in v:
-            changes["lifecycle_status"] = v["lifecycleStatus"]
         if not changes["kind"]:
             raise ValidationError({"productSpecCharacteristic": "a characteristic kind is required"})
-        return changes
-
-    def perform_tmf_create(self, v):
-        spec = ProductSpecification(code="")
-        for name, value in self._changes(v, spec).items():
-            setattr(spec, name, value)
-        return services.catalog_entity_create(instance=spec)
-
-    def perform_patch(self, instance, validated_data):
-        with domain_errors():
-            return services.catalog_entity_update(instance=instance, changes=self._changes(validated_data, instance))
+        return _lifecycle_and_validity(v, changes), {}
 
 
 class ProductOfferingPriceViewSet(_CatalogViewSet):
+    model = ProductOfferingPrice
     serializer_class = s.ProductOfferingPriceSerializer
     patch_serializer_class = s.ProductOfferingPricePatch
     input_serializer_class = s.ProductOfferingPriceInput
@@ -189,29 +191,20 @@ class ProductOfferingPriceViewSet(_CatalogViewSet):
     def get_queryset(self):
         return ProductOfferingPrice.objects.select_related("offering").order_by("id")
 
-    def perform_tmf_create(self, v):
-        price = ProductOfferingPrice(
-            offering=_get(ProductOffering, v["productOffering"], "productOffering"),
-            name=v["name"],
-            price_type=v["priceType"],
-            recurring_period=v.get("recurringChargePeriodType") or "",
-            amount=v["price"],
-            tax_rate=v.get("percentage", 0),
-            lifecycle_status=v.get("lifecycleStatus", "Active"),
-        )
-        return services.catalog_entity_create(instance=price)
-
-    def perform_patch(self, instance, validated_data):
-        changes = {
-            "name": validated_data["name"],
-            "amount": validated_data["price"],
-            "lifecycle_status": validated_data["lifecycleStatus"],
-        }
-        with domain_errors():
-            return services.catalog_entity_update(instance=instance, changes=changes)
+    def changes(self, v, price):
+        changes = {"name": v["name"], "amount": v["price"]}
+        if price.pk is None:  # what a price is for and how it recurs are set once, at creation
+            changes.update(
+                offering=_get(ProductOffering, v["productOffering"], "productOffering"),
+                price_type=v["priceType"],
+                recurring_period=v.get("recurringChargePeriodType") or "",
+                tax_rate=v.get("percentage", 0),
+            )
+        return _lifecycle_and_validity(v, changes), {}
 
 
 class CategoryViewSet(_CatalogViewSet):
+    model = ProductCategory
     serializer_class = s.CategorySerializer
     patch_serializer_class = s.CategoryPatch
     input_serializer_class = s.CategoryInput
@@ -226,32 +219,17 @@ class CategoryViewSet(_CatalogViewSet):
     def get_queryset(self):
         return ProductCategory.objects.prefetch_related("children").order_by("sort_order", "id")
 
-    def _changes(self, v: dict) -> dict:
-        parent = v.get("parentId")
-        changes = {
-            "name": v["name"],
-            "description": v.get("description", ""),
-            "parent": _get(ProductCategory, {"id": parent}, "parentId") if parent else None,
-        }
-        if "lifecycleStatus" in v:
-            changes["lifecycle_status"] = v["lifecycleStatus"]
-        return changes
-
-    def perform_tmf_create(self, v):
-        category = ProductCategory(code="")
-        for name, value in self._changes(v).items():
-            setattr(category, name, value)
-        return services.catalog_entity_create(instance=category)
-
-    def perform_patch(self, instance, validated_data):
-        changes = self._changes(validated_data)
-        if changes["parent"] is not None and changes["parent"].pk == instance.pk:
+    def changes(self, v, category):
+        parent_id = v.get("parentId")
+        parent = _get(ProductCategory, {"id": parent_id}, "parentId") if parent_id else None
+        if parent is not None and parent.pk == category.pk:
             raise ValidationError({"parentId": "a category cannot be its own parent"})
-        with domain_errors():
-            return services.catalog_entity_update(instance=instance, changes=changes)
+        changes = {"name": v["name"], "description": v.get("description", ""), "parent": parent}
+        return _lifecycle_and_validity(v, changes), {}
 
 
 class CatalogViewSet(_CatalogViewSet):
+    model = ProductCatalog
     serializer_class = s.CatalogSerializer
     patch_serializer_class = s.CatalogPatch
     input_serializer_class = s.CatalogInput
@@ -265,31 +243,15 @@ class CatalogViewSet(_CatalogViewSet):
     def get_queryset(self):
         return ProductCatalog.objects.prefetch_related("categories").order_by("id")
 
-    def _changes(self, v: dict, catalog: ProductCatalog) -> tuple[dict, dict]:
+    def changes(self, v, catalog):
         changes = {
             "name": v["name"],
             "description": v.get("description", catalog.description),
             "catalog_type": v.get("catalogType") or catalog.catalog_type,
         }
-        if "lifecycleStatus" in v:
-            changes["lifecycle_status"] = v["lifecycleStatus"]
-        valid = v.get("validFor") or {}
-        for key, attr in (("startDateTime", "valid_from"), ("endDateTime", "valid_to")):
-            if key in valid:
-                changes[attr] = valid[key]
-        return changes, {"categories": _many(ProductCategory, v.get("category"), "category")}
-
-    def perform_tmf_create(self, v):
-        catalog = ProductCatalog(code="")
-        changes, relations = self._changes(v, catalog)
-        for name, value in changes.items():
-            setattr(catalog, name, value)
-        return services.catalog_entity_create(instance=catalog, relations=relations)
-
-    def perform_patch(self, instance, validated_data):
-        changes, relations = self._changes(validated_data, instance)
-        with domain_errors():
-            return services.catalog_entity_update(instance=instance, changes=changes, relations=relations)
+        return _lifecycle_and_validity(v, changes), {
+            "categories": _many(ProductCategory, v.get("category"), "category")
+        }
 
 
 # --- TMF637 ------------------------------------------------------------------------------------------------
