@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -32,6 +33,25 @@ class Unprocessable(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = _("The request breaks a business rule.")
     default_code = "unprocessable"
+
+
+@contextmanager
+def business_refusals(*, conflicts: tuple[type[Exception], ...] = (), field_prefixes: tuple[str, ...] = ()):
+    """Turn what a service refuses into the TMF error a client expects: ``conflicts`` (duplicates) → 409, a
+    model validation error → 400, a ValueError → 422 (a business rule), or 400 when its message starts with one
+    of ``field_prefixes`` ("field: problem", a bad value of that field)."""
+    try:
+        yield
+    except conflicts as exc:
+        raise Conflict(str(exc)) from exc
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+    except ValueError as exc:
+        message = str(exc)
+        if message.startswith(field_prefixes) and field_prefixes:
+            field, _sep, problem = message.partition(":")
+            raise exceptions.ValidationError({field: problem.strip() or message}) from exc
+        raise Unprocessable(message) from exc
 
 
 REASONS = {

@@ -6,10 +6,8 @@ fixed number of queries. Writes go through customers.services, which validate an
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
@@ -17,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from crm.accounts.models import Region
-from crm.api.exceptions import Conflict, Unprocessable
+from crm.api.exceptions import business_refusals
 from crm.api.views import TMFMergePatchMixin, TMFReadOnlyViewSet
 
 from .. import services
@@ -27,21 +25,11 @@ from ..selectors import customers_visible_to
 from . import serializers as s
 
 
-@contextmanager
 def domain_errors():
-    """Business-rule refusals become TMF errors: duplicates 409, refused transitions 422, bad values 400."""
-    try:
-        yield
-    except services.DuplicateIdentifier as exc:
-        raise Conflict(str(exc)) from exc
-    except DjangoValidationError as exc:
-        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
-    except ValueError as exc:
-        message = str(exc)
-        if message.startswith(("individualIdentification", "organizationIdentification", "serviceLevel")):
-            field, _, problem = message.partition(":")
-            raise ValidationError({field: problem.strip() or message}) from exc
-        raise Unprocessable(message) from exc
+    return business_refusals(
+        conflicts=(services.DuplicateIdentifier,),
+        field_prefixes=("individualIdentification", "organizationIdentification", "serviceLevel"),
+    )
 
 
 def _customer_for(user, ref_id: str) -> Customer:

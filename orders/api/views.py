@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from crm.api.exceptions import Conflict, Unprocessable
+from crm.api.exceptions import Unprocessable, business_refusals
 from crm.api.views import TMFMergePatchMixin, TMFReadOnlyViewSet
 from customers.models import BillingAccount
 from customers.selectors import customers_visible_to
@@ -27,16 +24,8 @@ from ..selectors import product_inventory_visible_to
 from . import serializers as s
 
 
-@contextmanager
 def domain_errors():
-    try:
-        yield
-    except services.ServiceNumberTaken as exc:
-        raise Conflict(str(exc)) from exc
-    except DjangoValidationError as exc:
-        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
-    except ValueError as exc:
-        raise Unprocessable(str(exc)) from exc
+    return business_refusals(conflicts=(services.ServiceNumberTaken,))
 
 
 def _get(model, ref: dict | None, field: str, queryset=None):
