@@ -42,6 +42,14 @@ def personal_data_reveal(*, customer: Customer, actor, purpose: str = "") -> dic
     return revealed
 
 
+# Contacts that are marketing: refused in a channel the customer opted out of (service contacts are not).
+MARKETING_INTERACTIONS = frozenset({"marketing", "campaign", "offer"})
+
+
+class MarketingOptedOut(ValueError):
+    """The customer opted out of marketing in this channel."""
+
+
 @transaction.atomic
 def interaction_record(
     *,
@@ -59,6 +67,11 @@ def interaction_record(
     """Append one contact to the customer's timeline; every channel records its contacts through here."""
     if channel not in PartyInteraction.Channel.values:
         raise ValueError(f"Unknown channel {channel!r}")
+    if interaction_type in MARKETING_INTERACTIONS and direction == PartyInteraction.Direction.OUTBOUND:
+        from .selectors import marketing_contact_allowed
+
+        if not marketing_contact_allowed(customer, channel):
+            raise MarketingOptedOut(f"The customer refuses marketing by {channel}")
     interaction = PartyInteraction(
         customer=customer,
         channel=channel,

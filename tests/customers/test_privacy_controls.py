@@ -128,3 +128,15 @@ def test_a_call_agent_has_no_export_at_all(client, people, make_staff):
     client.force_login(make_staff(Role.CALL_AGENT))
     assert 'data-testid="export-csv"' not in client.get("/customers/").content.decode()
     assert client.get("/customers/?export=csv").status_code == 403
+
+
+def test_outbound_marketing_is_refused_in_an_opted_out_channel_but_service_contacts_are_not(people):
+    zhang = services.marketing_opt_outs_set(customer=people["zhang"], channels=["outbound_call"])
+    with pytest.raises(services.MarketingOptedOut):
+        services.interaction_record(customer=zhang, channel="outbound_call", interaction_type="campaign",
+                                    direction="outbound")  # fmt: skip
+    services.interaction_record(customer=zhang, channel="sms", interaction_type="campaign", direction="outbound")
+    services.interaction_record(customer=zhang, channel="outbound_call", interaction_type="order_progress",
+                                direction="outbound")  # fmt: skip
+    assert list(zhang.interactions.values_list("channel", "interaction_type").order_by("id")) == [
+        ("sms", "campaign"), ("outbound_call", "order_progress")]  # fmt: skip
