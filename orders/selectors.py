@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
@@ -29,8 +30,11 @@ def products_of_customer(customer, *, include_terminated: bool = False) -> list[
 
 
 def monthly_recurring_charges(customer_ids: list[int]) -> dict[int, Decimal]:
-    """Sum of the monthly recurring prices of each customer's live products (the spend estimate until bills)."""
-    live = Product.objects.filter(customer_id__in=customer_ids).exclude(status=Product.Status.TERMINATED)
+    """Sum of the monthly recurring prices of each customer's live products (the spend estimate until bills).
+    A bundle's components are priced by the bundle, so only the bundle's own monthly fee counts."""
+    live = Product.objects.filter(customer_id__in=customer_ids, bundle__isnull=True).exclude(
+        status=Product.Status.TERMINATED
+    )
     prices = ProductOfferingPrice.objects.filter(
         price_type=ProductOfferingPrice.PriceType.RECURRING, recurring_period="month"
     )
@@ -68,10 +72,15 @@ def offerings_sellable(*, customer_class: str | None = None, query: str = "", li
     offerings = ProductOffering.objects.filter(lifecycle_status__in=SELLABLE_STATUSES).select_related("specification")
     if query.strip():
         offerings = offerings.filter(Q(name__contains=query.strip()) | Q(code__icontains=query.strip()))
-    found = list(offerings.order_by("code")[: limit * 3])
-    if customer_class:
-        found = [o for o in found if not o.customer_classes or customer_class in o.customer_classes]
-    return found[:limit]
+    if not customer_class:
+        return list(offerings.order_by("code")[:limit])
+    # The catalog holds hundreds of offerings, not millions: the class filter runs here, the same on SQLite.
+    found = (
+        o
+        for o in offerings.order_by("code").iterator()
+        if not o.customer_classes or customer_class in o.customer_classes
+    )
+    return list(itertools.islice(found, limit))
 
 
 def catalog_tree() -> list[tuple[ProductCategory, list[ProductOffering]]]:

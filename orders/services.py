@@ -8,6 +8,7 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from crm import context
 from crm.api.registry import register_api
 from crm.api.services import event_publish
 
@@ -176,9 +177,17 @@ def _save_product(product: Product) -> None:
         raise
 
 
+def product_status_change(*, product: Product, status: str, actor=None, when: datetime.date | None = None) -> Product:
+    """Move a product along the TMF637 lifecycle; activation sets the start date, termination the end date.
+    ``actor`` (a user) is recorded as who made the change when the caller is not already acting as them."""
+    if actor is not None and context.current().actor_id != actor.pk:
+        with context.acting_as(actor=actor, channel=context.current().channel):
+            return _product_status_change(product=product, status=status, when=when)
+    return _product_status_change(product=product, status=status, when=when)
+
+
 @transaction.atomic
-def product_status_change(*, product: Product, status: str, when: datetime.date | None = None) -> Product:
-    """Move a product along the TMF637 lifecycle; activation sets the start date, termination the end date."""
+def _product_status_change(*, product: Product, status: str, when: datetime.date | None) -> Product:
     product = Product.objects.select_for_update().get(pk=product.pk)
     if status == product.status:
         return product

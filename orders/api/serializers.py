@@ -337,6 +337,20 @@ class CatalogPatch(CatalogInput):
         }
 
 
+def _own_characteristics(value: list[dict]) -> list[dict]:
+    """Characteristics as stored: productNumber is derived from the product, never stored (a client may send back
+    what it read)."""
+    kept = []
+    for item in value:
+        if not str(item.get("name", "")).strip():
+            raise serializers.ValidationError("every characteristic needs a name")
+        if item["name"] != "productNumber":
+            kept.append(
+                {"name": item["name"], "valueType": item.get("valueType", "string"), "value": item.get("value")}
+            )
+    return kept
+
+
 class ProductInput(serializers.Serializer):
     productOffering = RefInput()
     relatedParty = RefInput(many=True)
@@ -352,6 +366,9 @@ class ProductInput(serializers.Serializer):
             raise serializers.ValidationError("a relatedParty with role customer is required")
         return value
 
+    def validate_productCharacteristic(self, value):
+        return _own_characteristics(value)
+
 
 class ProductPatch(serializers.Serializer):
     status = serializers.ChoiceField(choices=Product.Status.values)
@@ -359,6 +376,9 @@ class ProductPatch(serializers.Serializer):
     place = serializers.ListField(child=serializers.DictField())
     billingAccount = serializers.DictField(allow_null=True)
     productCharacteristic = serializers.ListField(child=serializers.DictField())
+
+    def validate_productCharacteristic(self, value):
+        return _own_characteristics(value)
 
     def to_representation(self, product):
         full = ProductSerializer(product).build(product)

@@ -311,5 +311,5 @@ class ProductViewSet(_Writable):
                 billing_account=account,
                 characteristics=validated_data.get("productCharacteristic"),
             )
-            services.product_status_change(product=instance, status=validated_data["status"])
+            services.product_status_change(product=instance, status=validated_data["status"], actor=self.request.user)
         return self.get_queryset().get(pk=instance.pk)
