@@ -77,16 +77,19 @@ def run(env: dict) -> list[dict]:
     imported = float(re.search(r"Imported \d+ rows in ([\d.]+)s", out).group(1))
     results.append(_result(f"import {IMPORT_ROWS} customers: dry-run check", checked, "s"))
     results.append(_result(f"import {IMPORT_ROWS} customers: apply (re-check and write)", imported, "s", 60))
-    numbers = manage(
-        db_url,
-        "shell",
-        "-c",
-        (
-            "from customers.models import Customer;"
-            "print(' '.join(Customer.objects.filter(customer_class='key_account', region__code='340100')"
-            ".exclude(status='prospect').order_by('id').values_list('customer_no', flat=True)[:20]))"
-        ),
-    ).stdout.split()
+    numbers = re.findall(
+        r"\bC\d{11}\b",
+        manage(
+            db_url,
+            "shell",
+            "-c",
+            (
+                "from customers.models import Customer;"
+                "print(' '.join(Customer.objects.filter(customer_class='key_account', region__code='340100')"
+                ".exclude(status='prospect').order_by('id').values_list('customer_no', flat=True)[:20]))"
+            ),
+        ).stdout,
+    )
     cookie = {"Cookie": f"sessionid={_session_cookie(db_url, 'manager')}"}
     with gunicorn(db_url) as port:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
