@@ -167,20 +167,28 @@ class _SubscriptionWriter:
             address,
             since,
         ) = row
-        rng = self.rng
-        start = since or self.today - datetime.timedelta(days=rng.randrange(30, 3650))
+        rng, today = self.rng, self.today
         if status == "prospect":
             return
-        product_status = {"active": "active", "suspended": "suspended", "churned": "terminated"}[status]
-        ended = self.today - datetime.timedelta(days=rng.randrange(1, 300)) if product_status == "terminated" else None
-        ended = max(ended, start) if ended else None
+        # Subscriptions start within the last ten years, not before the customer joined; add-ons come later.
+        earliest = max(since or today - datetime.timedelta(days=3650), today - datetime.timedelta(days=3650))
+        span = max((today - earliest).days, 2)
+        first_start = earliest + datetime.timedelta(days=rng.randrange(span // 2 or 1))
+        customer_status = {"active": "active", "suspended": "suspended", "churned": "terminated"}[status]
+        ended = today - datetime.timedelta(days=rng.randrange(1, 300)) if customer_status == "terminated" else None
 
-        def product(code: str, number: str, bundle_id=None) -> int:
+        def product(code: str, number: str, bundle_id=None, *, add_on: bool = False) -> int:
             offering = self.offerings[code]
             pid = self._id()
+            start = first_start
+            if add_on:
+                start = min(first_start + datetime.timedelta(days=rng.randrange(span)), ended or today)
+            product_status, end = customer_status, (max(ended, start) if ended else None)
+            if add_on and customer_status == "active" and rng.random() < 0.03:  # ordered, awaiting installation
+                product_status, start = rng.choice(("created", "pendingActive")), None
             self.rows.append(
                 (pid, f"P{pid:011d}", customer_id, account_id, offering.pk, offering.specification_id, bundle_id,
-                 number, address, region_id, area_id, grid_id, product_status, [], start, ended, self.ctx.now,
+                 number, address, region_id, area_id, grid_id, product_status, [], start, end, self.ctx.now,
                  self.ctx.now)
             )  # fmt: skip
             return pid
@@ -191,7 +199,7 @@ class _SubscriptionWriter:
             for _ in range(rng.randint(1, 4)):
                 product(rng.choice(("mob-89", "mob-129", "mob-199")), self._number("mobile", area_code))
             if rng.random() < 0.5:
-                product("fix-basic", self._number("fixed_line", area_code))
+                product("fix-basic", self._number("fixed_line", area_code), add_on=True)
             return
         if rng.random() < 0.35:  # a fused bundle: the mobile carries the customer's own number
             bundle_code = rng.choice(("fuse-129", "fuse-169", "fuse-229"))
@@ -202,14 +210,14 @@ class _SubscriptionWriter:
         else:
             product(rng.choice(("mob-59", "mob-59", "mob-89", "mob-129", "mob-199")), phone)
             if rng.random() < 0.45:
-                product(rng.choice(("bb-300", "bb-500", "bb-1000")), self._number("broadband", area_code))
+                product(rng.choice(("bb-300", "bb-500", "bb-1000")), self._number("broadband", area_code), add_on=True)
             if rng.random() < 0.15:
-                product("iptv-basic", self._number("iptv", area_code))
+                product("iptv-basic", self._number("iptv", area_code), add_on=True)
             if rng.random() < 0.1:
-                product("fix-basic", self._number("fixed_line", area_code))
+                product("fix-basic", self._number("fixed_line", area_code), add_on=True)
         for code in ("vas-crbt", "vas-clip", "vas-cloud", "vas-data-10g"):
             if rng.random() < 0.12:
-                product(code, "")
+                product(code, "", add_on=True)
 
 
 CUSTOMER_ROWS_SQL = """

@@ -1,10 +1,12 @@
 """seed_demo's catalog and subscriptions: a complete catalog, and products that respect every invariant."""
 
+import datetime
 import io
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from customers.models import ContactMedium, Customer, KeyAccountContract
 from orders.models import Product, ProductCatalog, ProductOffering, ProductSpecification
@@ -47,6 +49,12 @@ def test_subscriptions_respect_the_invariants(seeded):
     assert Product.objects.filter(specification__kind="dia", customer__customer_class="key_account").exists()
     assert not Product.objects.filter(customer__status="prospect").exists()
     assert Customer.objects.filter(status="active", products__isnull=True).count() == 0
+    # Start dates: within the last ten years, never before the customer joined; ordered ones have none yet.
+    today = timezone.localdate()
+    assert not Product.objects.filter(start_date__lt=today - datetime.timedelta(days=3651)).exists()
+    assert not Product.objects.filter(start_date__lt=F("customer__since")).exists()
+    assert not Product.objects.filter(status__in=["created", "pendingActive"], start_date__isnull=False).exists()
+    assert not Product.objects.filter(status="active", start_date__isnull=True).exists()
 
 
 def test_key_accounts_get_contracts_visits_and_plans(seeded):
