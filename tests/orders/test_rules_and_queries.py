@@ -163,3 +163,23 @@ def test_inventory_paging_filters_and_merge_patch(token_for, people, subscribe):
     taken = client.patch(url, {"productSerialNumber": "18900000034"}, format="json")
     assert taken.status_code == 409 and "18900000034" in taken.json()["message"]
     assert client.get(PRODUCT, {"limit": 1, "fields": "status"}).json()[0].keys() >= {"id", "status"}
+
+
+def test_attribute_changes_publish_their_events(people, catalog):
+    from crm.api.models import Event
+
+    product = services.product_create(customer=people["zhang"], offering=ProductOffering.objects.get(code="mob-89"))
+    services.product_attribute_change(product=product, characteristics=[{"name": "simType", "value": "eSIM"}])
+    services.product_attribute_change(product=product, characteristics=[{"name": "simType", "value": "eSIM"}])
+    category = ProductCategory.objects.get(code="vas")
+    services.catalog_entity_update(instance=category, changes={"description": "彩铃、来电显示、云盘"})
+    services.catalog_entity_update(instance=category, changes={"lifecycle_status": "Retired"})
+    published = list(Event.objects.order_by("event_time").values_list("api_name", "event_type"))
+    assert published == [
+        ("productInventory", "ProductCreateEvent"),
+        ("productInventory", "ProductAttributeValueChangeEvent"),  # once: the second change changed nothing
+        ("productCatalogManagement", "CategoryAttributeValueChangeEvent"),
+        ("productCatalogManagement", "CategoryStateChangeEvent"),
+    ]
+    payload = Event.objects.get(event_type="ProductAttributeValueChangeEvent").payload
+    assert {"name": "simType", "valueType": "string", "value": "eSIM"} in payload["productCharacteristic"]
