@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "crm.accounts",
     "crm.audit",
+    "crm.sla",
     "crm.api",
     "crm.ui",
     "crm.demo",
