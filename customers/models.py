@@ -506,3 +506,32 @@ class CustomerImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_kind_display()})"
+
+
+class BlacklistEntry(models.Model):
+    """An identity barred from new services (黑名单): fraud, bad debt or a court order, until a date or for good."""
+
+    class Reason(models.TextChoices):
+        FRAUD = "fraud", _("Fraud")
+        BAD_DEBT = "bad_debt", _("Bad debt (恶意欠费)")
+        LEGAL = "legal", _("Legal order")
+
+    identifier = models.CharField(_("ID-card number or credit code"), max_length=32, db_index=True)
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
+    until = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("blacklist entry (黑名单)")
+        verbose_name_plural = _("blacklist")
+        ordering = ["-added_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(reason__in=["fraud", "bad_debt", "legal"]), name="blacklist_reason")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} {self.get_reason_display()}"

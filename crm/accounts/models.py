@@ -96,6 +96,15 @@ class OrgUnit(models.Model):
         Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="org_units", verbose_name=_("grid")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teams_led",
+        verbose_name=_("lead"),
+        help_text=_("Receives escalations of the team's breached time limits."),
+    )
 
     class Meta:
         verbose_name = _("team or outlet (班组/营业网点)")

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "crm.accounts",
     "crm.audit",
     "crm.sla",
+    "crm.messaging",
     "crm.api",
     "crm.ui",
     "crm.demo",
@@ -186,3 +187,7 @@ LOGGING = {
 CRM_EXPORT_WITHOUT_APPROVAL_ROWS = env_int("CRM_EXPORT_WITHOUT_APPROVAL_ROWS", 200)
 # Minutes an audited cross-region lookup lets the user open the customers it found.
 CRM_CROSS_REGION_GRANT_MINUTES = env_int("CRM_CROSS_REGION_GRANT_MINUTES", 30)
+# SMS to customers and staff go through this gateway class (短信网关); the local one only records them.
+CRM_SMS_GATEWAY = env_str("CRM_SMS_GATEWAY", "crm.messaging.gateway.LocalSmsGateway")
+# A field technician's installation or fault report is due this many hours after finishing on site.
+CRM_FIELD_REPORT_HOURS = env_int("CRM_FIELD_REPORT_HOURS", 24)
