@@ -144,20 +144,26 @@ def working_minutes_between(a: datetime, b: datetime, cal: WorkCalendar) -> floa
     return working_time_between(a, b, cal).total_seconds() / 60
 
 
-def deadline(start: datetime, limit_minutes: float, clock: str, cal: WorkCalendar) -> datetime:
+def _need(cal: WorkCalendar | None) -> WorkCalendar:
+    if cal is None:
+        raise ValueError("the working clock needs a WorkCalendar")
+    return cal
+
+
+def deadline(start: datetime, limit_minutes: float, clock: str, cal: WorkCalendar | None) -> datetime:
     """When a limit of ``limit_minutes`` on ``clock`` ("calendar" or "working") started at ``start`` runs out."""
     if clock == CALENDAR:
         return add_calendar(start, limit_minutes)
     if clock == WORKING:
-        return add_working(start, limit_minutes, cal)
+        return add_working(start, limit_minutes, _need(cal))
     raise ValueError(f"unknown clock {clock!r}")
 
 
-def minutes_used(start: datetime, now: datetime, clock: str, cal: WorkCalendar) -> float:
+def minutes_used(start: datetime, now: datetime, clock: str, cal: WorkCalendar | None) -> float:
     """Minutes of the limit used between ``start`` and ``now`` on ``clock`` (pauses are the caller's business)."""
     _require_aware(start, now)
     if clock == CALENDAR:
         return max((now - start).total_seconds() / 60, 0.0)
     if clock == WORKING:
-        return working_minutes_between(start, now, cal)
+        return working_minutes_between(start, now, _need(cal))
     raise ValueError(f"unknown clock {clock!r}")
