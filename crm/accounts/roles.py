@@ -30,6 +30,7 @@ PERMISSIONS: list[tuple[str, str]] = [
     ("export_lists", "Export lists to CSV/Excel"),
     ("take_orders", "Take orders at the counter"),
     ("take_payments", "Take payments"),
+    ("override_arrears", "Override the arrears block on an order (audited, second check)"),
     ("handle_interactions", "Handle hotline interactions and tickets"),
     ("dispatch_work_orders", "Dispatch work orders"),
     ("work_field_orders", "Work assigned field orders"),
@@ -44,7 +45,14 @@ PERMISSIONS: list[tuple[str, str]] = [
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     # Clerks check the ID card at the counter (实名制, 过户): they may reveal it, and each reveal is audited.
-    Role.HALL_CLERK: {"search_customers", "reveal_personal_data", "take_orders", "take_payments", "export_lists"},
+    Role.HALL_CLERK: {
+        "search_customers",
+        "reveal_personal_data",
+        "take_orders",
+        "take_payments",
+        "export_lists",
+        "override_arrears",
+    },
     Role.CALL_AGENT: {"search_customers", "handle_interactions"},
     Role.DISPATCHER: {"search_customers", "dispatch_work_orders", "export_lists", "view_dashboards"},
     Role.FIELD_TECHNICIAN: {"work_field_orders"},

@@ -12,7 +12,7 @@ from crm import context
 from crm.api.registry import register_api
 from crm.api.services import event_publish
 
-from .models import (
+from ..models import (
     Product,
     ProductCatalog,
     ProductCategory,
@@ -71,7 +71,7 @@ def _event(api, resource_name: str, change: str, representation: dict) -> None:
 
 
 def _catalog_representation(instance) -> dict:
-    from .api import serializers
+    from ..api import serializers
 
     serializer = serializers.CATALOG_SERIALIZERS[type(instance)]
     return serializer(instance).data
@@ -121,7 +121,7 @@ def catalog_entity_update(*, instance, changes: dict, relations: dict | None = N
 
 
 def _product_representation(product: Product) -> dict:
-    from .api.serializers import ProductSerializer
+    from ..api.serializers import ProductSerializer
 
     return ProductSerializer(product).data
 
@@ -230,4 +230,29 @@ def product_attribute_change(
     if changed:
         _save_product(product)
         _event(INVENTORY_API, "product", "AttributeValueChange", _product_representation(product))
+    return product
+
+
+@transaction.atomic
+def product_offering_change(*, product: Product, offering: ProductOffering) -> Product:
+    """Move a subscription to another offering of the same kind (套餐变更)."""
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    if product.offering_id == offering.pk:
+        return product
+    product.offering, product.specification = offering, offering.specification or product.specification
+    _save_product(product)
+    _event(INVENTORY_API, "product", "AttributeValueChange", _product_representation(product))
+    return product
+
+
+@transaction.atomic
+def product_owner_change(*, product: Product, customer) -> Product:
+    """Give a subscription to another customer (过户): it moves to the new owner's first account."""
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    if product.customer_id == customer.pk:
+        return product
+    product.customer = customer
+    product.billing_account = customer.accounts.order_by("pk").first()
+    _save_product(product)
+    _event(INVENTORY_API, "product", "AttributeValueChange", _product_representation(product))
     return product
