@@ -19,6 +19,7 @@ urlpatterns = [
     path("ops/", include("crm.api.ops_urls")),
     path("customers/imports/", include("customers.import_urls")),
     path("customers/", include("customers.urls")),
+    path("orders/", include("orders.urls")),
     path("", include("crm.ui.urls")),
 ]
 

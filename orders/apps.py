@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OrdersConfig(AppConfig):
-    """Orders (订单与工单): the product catalog, the product inventory, and (next) orders and work orders."""
+    """Orders (订单与工单): the catalog, the inventory, orders, work orders, resources and outlet commissions."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "orders"
@@ -12,7 +12,10 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from crm.audit import registry
 
-        from . import models, services  # noqa: F401 - services registers the TMF620 and TMF637 APIs
+        from . import models, navigation, services  # noqa: F401 - services registers the TMF620 and TMF637 APIs
+        from .services import intake  # noqa: F401 - registers the TMF622 API
+
+        navigation.register_navigation()
 
         for model in (
             models.ProductCategory,
@@ -21,5 +24,16 @@ class OrdersConfig(AppConfig):
             models.ProductOffering,
             models.ProductOfferingPrice,
             models.Product,
+            models.ProductOrder,
+            models.WorkOrder,
+            models.AccessPoint,
+            models.StandardAddress,
+            models.OrderingPolicy,
+            models.CreditLineLimit,
+            models.NextBestOfferRule,
+            models.CommissionRule,
+            models.WorkOrderTemplate,
+            models.WorkOrderStepTemplate,
+            models.TeamCoverage,
         ):
             registry.register(model)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
 
-from .models import SELLABLE_STATUSES, Product, ProductCategory, ProductOffering, ProductOfferingPrice
+from ..models import SELLABLE_STATUSES, Product, ProductCategory, ProductOffering, ProductOfferingPrice
 
 
 def products_of_customer(customer, *, include_terminated: bool = False) -> list[Product]:
