@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from customers.models import BillingAccount, BlacklistEntry, Customer
 
@@ -70,12 +71,29 @@ class OrderRequest:
     extra: dict = field(default_factory=dict)
 
 
+# What a passed check says on the clerk's screen.
+PASSED = {
+    "blacklist": _lazy("Not on the blacklist"),
+    "arrears": _lazy("No arrears that block new services"),
+    "credit_lines": _lazy("Within the lines the credit rating allows"),
+    "offering": _lazy("The offering can be sold to this customer"),
+    "product": _lazy("The subscription can take this order"),
+    "open_order": _lazy("No other open order on the subscription"),
+    "owner_id": _lazy("The ID card is the owner's"),
+    "address": _lazy("The address is covered and a port is free"),
+}
+
+
 @dataclass
 class Check:
     code: str
     ok: bool
     reason: str = ""
     overridable: bool = False
+
+    def __post_init__(self) -> None:
+        if self.ok and not self.reason:
+            self.reason = str(PASSED.get(self.code, self.code))
 
     def as_dict(self) -> dict:
         return asdict(self)
