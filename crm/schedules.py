@@ -16,6 +16,11 @@ def beat_schedule() -> dict[str, dict]:
             "task": "customers.tasks.recompute_service_levels_task",
             "schedule": crontab(minute=30, hour=2, day_of_month=1),
         },
+        # 时限预警与升级: work orders near their deadline warn the technician; breaches go to the leads.
+        "sweep-work-order-time-limits": {
+            "task": "orders.tasks.work_orders_sla_sweep_task",
+            "schedule": crontab(minute="*/5"),
+        },
         "sweep-key-account-contracts": {
             "task": "customers.tasks.contracts_sweep_task",
             "schedule": crontab(minute=0, hour=6),

@@ -105,6 +105,7 @@ def customer_view(request, customer_no: str):
     party = customer.party
     contacts = list(party.contact_media.all())
     user = request.user
+    products = _products(customer)
     context = {
         "customer": customer,
         "party": party,
@@ -112,7 +113,10 @@ def customer_view(request, customer_no: str):
         "phones": [mask_phone(c.value) for c in contacts if c.kind == "phone"],
         "addresses": [c.value for c in contacts if c.kind == "address"],
         "accounts": list(customer.accounts.all()),
-        "products": _products(customer),
+        "products": products,
+        "orders": _orders(customer),
+        "offers": _offers(customer, products),
+        "can_order": user.has_perm("accounts.take_orders"),
         "can_reveal": user.has_perm("accounts.reveal_personal_data"),
         "can_pin": user.has_perm("accounts.approve_sensitive"),
         "can_edit_consent": any(user.has_perm(p) for p in CONSENT_PERMISSIONS),
@@ -142,6 +146,18 @@ def _products(customer: Customer) -> list:
 
     reader = getattr(order_selectors, "products_of_customer", None)
     return list(reader(customer)) if reader else []
+
+
+def _orders(customer: Customer) -> list:
+    from orders import selectors as order_selectors
+
+    return order_selectors.orders_of_customer(customer, limit=8)
+
+
+def _offers(customer: Customer, products: list) -> list:
+    from orders import selectors as order_selectors
+
+    return order_selectors.next_best_offers(customer, products=products)
 
 
 @require_POST

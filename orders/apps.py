@@ -12,10 +12,11 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from crm.audit import registry
 
-        from . import models, navigation, services  # noqa: F401 - services registers the TMF620 and TMF637 APIs
+        from . import models, navigation, search, services  # noqa: F401 - services registers the TMF620 and TMF637 APIs
         from .services import intake  # noqa: F401 - registers the TMF622 API
 
         navigation.register_navigation()
+        search.register_provider()
 
         for model in (
             models.ProductCategory,

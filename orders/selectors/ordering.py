@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.utils import translation
 
 from crm.accounts.selectors import visibility_scope
@@ -54,10 +54,9 @@ def order_for_user(user, order_no: str) -> ProductOrder:
 
 def orders_of_customer(customer: Customer, *, limit: int = 10) -> list[ProductOrder]:
     """The customer's latest orders, open ones first, for the 360 page."""
+    is_open = Case(When(state__in=OPEN_ORDER_STATES, then=Value(1)), default=Value(0))
     orders = ProductOrder.objects.filter(customer=customer).select_related("offering", "product")
-    open_orders = list(orders.filter(state__in=OPEN_ORDER_STATES).order_by("-created_at")[:limit])
-    rest = list(orders.exclude(state__in=OPEN_ORDER_STATES).order_by("-created_at")[: max(limit - len(open_orders), 0)])
-    return open_orders + rest
+    return list(orders.annotate(is_open_first=is_open).order_by("-is_open_first", "-created_at")[:limit])
 
 
 def awaiting_second_check(user) -> QuerySet[ProductOrder]:
@@ -99,11 +98,18 @@ class Offer:
     reason: str
 
 
-def next_best_offers(customer: Customer, *, limit: int = 3) -> list[Offer]:
-    """Up to ``limit`` offerings that fit the customer, each with the reason to read out (rules table first)."""
-    live = Product.objects.filter(customer=customer).exclude(status=Product.Status.TERMINATED)
-    kinds = set(live.exclude(specification__isnull=True).values_list("specification__kind", flat=True))
-    owned = set(live.values_list("offering_id", flat=True))
+def next_best_offers(customer: Customer, *, limit: int = 3, products: list[Product] | None = None) -> list[Offer]:
+    """Up to ``limit`` offerings that fit the customer, each with the reason to read out (rules table first).
+    ``products`` (the customer's live products with their specification) saves a query when the caller has them."""
+    if products is None:
+        products = list(
+            Product.objects.filter(customer=customer)
+            .exclude(status=Product.Status.TERMINATED)
+            .select_related("specification")
+        )
+    live = [p for p in products if p.status != Product.Status.TERMINATED]
+    kinds = {p.specification.kind for p in live if p.specification_id}
+    owned = {p.offering_id for p in live}
     spend = monthly_recurring_charges([customer.pk]).get(customer.pk, Decimal(0))
     rules = NextBestOfferRule.objects.filter(is_active=True, offering__lifecycle_status__in=SELLABLE_STATUSES)
     rules = rules.filter(Q(customer_class="") | Q(customer_class=customer.customer_class))

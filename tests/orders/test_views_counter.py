@@ -130,3 +130,17 @@ def test_wrong_id_card_refuses_a_termination(client, zhang, network, subscribe):
 def test_other_regions_customer_is_not_found(client, people, network):
     client.force_login(network.clerk)
     assert client.get(take_url(people["zhangw"], "new")).status_code == 404
+
+
+def test_any_channel_finds_an_order_by_its_number(client, zhang, network, make_staff, wuhu):
+    client.force_login(network.clerk)
+    client.post(take_url(zhang, "new"), broadband_form(network))
+    order = ProductOrder.objects.get()
+    client.force_login(make_staff("call_agent"))
+    found = client.get(reverse("ui:search"), {"q": order.order_no}).content.decode()
+    assert reverse("orders:detail", args=[order.order_no]) in found
+    wo_no = order.work_orders.get().wo_no
+    assert order.order_no in client.get(reverse("ui:search"), {"q": wo_no}).content.decode()
+    client.force_login(make_staff("call_agent", region=wuhu))
+    other_region = client.get(reverse("ui:search"), {"q": order.order_no}).content.decode()
+    assert reverse("orders:detail", args=[order.order_no]) not in other_region
