@@ -6,12 +6,31 @@ from tests.api.conftest import api, listener, token_for  # noqa: F401
 from tests.customers.conftest import people, subscribe  # noqa: F401
 
 
+def _reseed_migration_data() -> None:
+    """The rows data migrations seed (work-order templates, ordering policy, credit bands, time limits, holidays);
+    a transactional test elsewhere in the run may have flushed them."""
+    import importlib
+
+    from django.apps import apps
+
+    from orders.models import WorkOrderTemplate
+
+    if not WorkOrderTemplate.objects.exists():
+        importlib.import_module("orders.migrations.0003_default_templates_and_policy").seed(apps, None)
+    from crm.sla.models import ServiceLimit
+
+    if not ServiceLimit.objects.exists():
+        sla = importlib.import_module("crm.sla.migrations.0002_default_limits_and_holidays")
+        sla.seed(apps, None)
+
+
 @pytest.fixture
 def catalog(db):
-    """The demo catalog (specifications, offerings with prices, bundles, two catalogs)."""
+    """The demo catalog (specifications, offerings with prices, bundles, two catalogs) and the seeded rules."""
     from crm.demo.engine import SeedContext
     from orders.demo import seed_catalog
 
+    _reseed_migration_data()
     seed_catalog(SeedContext(customers=0, seed=1, log=io.StringIO().write))
 
 
