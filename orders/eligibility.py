@@ -211,6 +211,8 @@ def order_checks(request: OrderRequest) -> list[Check]:
             checks.append(Check("new_owner", False, _("Choose the new owner.")))
         elif request.new_owner.pk == customer.pk:
             checks.append(Check("new_owner", False, _("The new owner is the current owner.")))
+    if request.billing_account is not None and request.billing_account.customer_id != customer.pk:
+        checks.append(Check("billing_account", False, _("The billing account belongs to another customer.")))
     if needs_install(request):
         checks.append(_address_check(request))
     return checks

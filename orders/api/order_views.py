@@ -12,9 +12,7 @@ from __future__ import annotations
 import datetime
 from contextlib import contextmanager
 
-from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
@@ -24,18 +22,25 @@ from rest_framework.response import Response
 from crm.accounts.models import OrgUnit
 from crm.accounts.selectors import org_units_visible_to, visibility_scope
 from crm.api.exceptions import Unprocessable, business_refusals
-from crm.api.services import event_publish
 from crm.api.views import TMFMergePatchMixin, TMFReadOnlyViewSet
-from crm.audit.services import audit_record
 from customers.models import BillingAccount
 from customers.selectors import customers_visible_to
 
 from ..eligibility import OrderRequest
-from ..models import ProductOffering, ProductOrder, SalesChannel, StandardAddress, WorkOrder
+from ..models import ProductOffering, ProductOrder, SalesChannel, StandardAddress
 from ..selectors.catalog import product_inventory_visible_to
-from ..selectors.ordering_api import cancelled_orders_for_api, product_orders_for_api, product_orders_visible_to
+from ..selectors.ordering import orders_visible_to
+from ..selectors.ordering_api import cancelled_orders_for_api, product_orders_for_api
 from ..services import ServiceNumberTaken
-from ..services.intake import ITEM_ACTIONS, ORDERING_API, OrderRefused, OrderStateError, order_cancel, order_submit
+from ..services.intake import (
+    ITEM_ACTIONS,
+    ORDERING_API,
+    OrderRefused,
+    OrderStateError,
+    order_amend,
+    order_cancel,
+    order_submit,
+)
 from ..services.resources import NoFreePort
 from . import order_serializers as s
 
@@ -77,36 +82,6 @@ def _installation_place(places: list[dict]) -> dict | None:
 
 
 # A write of the API only, kept next to it until orders.services grows an amend service of its own.
-@transaction.atomic
-def order_amend(*, order: ProductOrder, actor, notes: str, appointment_at: datetime.datetime | None) -> ProductOrder:
-    """Change an order's notes and, while it is open, its appointment (its unfinished work orders follow)."""
-    order = ProductOrder.objects.select_for_update().get(pk=order.pk)
-    changes: dict[str, list] = {}
-    if notes != order.description:
-        changes["description"] = [order.description, notes]
-    if appointment_at != order.appointment_at:
-        if not order.is_open:
-            raise OrderStateError(
-                _("The appointment of a %(state)s order cannot change.") % {"state": order.get_state_display()}
-            )
-        changes["appointment_at"] = [s._dt(order.appointment_at), s._dt(appointment_at)]
-        WorkOrder.objects.filter(order=order).exclude(
-            state__in=[WorkOrder.State.COMPLETED, WorkOrder.State.CANCELLED]
-        ).update(appointment_at=appointment_at)
-    if not changes:
-        return order
-    order.description, order.appointment_at = notes, appointment_at
-    order.save(update_fields=["description", "appointment_at", "updated_at"])
-    audit_record(action="update", obj=order, changes=changes, actor=actor)
-    event_publish(
-        api_name=ORDERING_API.name,
-        event_type="ProductOrderAttributeValueChangeEvent",
-        resource_name="productOrder",
-        resource=s.ProductOrderSerializer(order).data,
-    )
-    return order
-
-
 class ProductOrderViewSet(TMFMergePatchMixin, mixins.CreateModelMixin, TMFReadOnlyViewSet):
     """Product orders of the customers the caller may see; created through order intake, one item each."""
 
@@ -265,7 +240,7 @@ class CancelProductOrderViewSet(mixins.CreateModelMixin, TMFReadOnlyViewSet):
         data = s.CancelProductOrderInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        order = _found(product_orders_visible_to(request.user), v["productOrder"], "productOrder", "productOrder")
+        order = _found(orders_visible_to(request.user), v["productOrder"], "productOrder", "productOrder")
         requested = v.get("requestedCancellationDate")
         if requested and requested > timezone.now() + datetime.timedelta(minutes=5):
             raise Unprocessable("An order is cancelled at once; a cancellation cannot be scheduled.")

@@ -5,27 +5,16 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from ..models import ProductOrder, ProductOrderItem
-
-
-def product_orders_visible_to(user) -> QuerySet[ProductOrder]:
-    """Orders of the customers the user may see (API clients and province staff: all)."""
-    from crm.accounts.selectors import visibility_scope
-    from customers.selectors import customers_visible_to
-
-    if visibility_scope(user).all_regions:
-        return ProductOrder.objects.all()
-    return ProductOrder.objects.filter(customer__in=customers_visible_to(user))
+from .ordering import orders_visible_to
 
 
 def product_orders_for_api(user) -> QuerySet[ProductOrder]:
     """Visible orders with what ProductOrderSerializer reads (items and their products, address, outlet), in a
     fixed number of queries."""
     items = ProductOrderItem.objects.select_related("product")
-    return (
-        product_orders_visible_to(user).select_related("address", "outlet").prefetch_related(Prefetch("items", items))
-    )
+    return orders_visible_to(user).select_related("address", "outlet").prefetch_related(Prefetch("items", items))
 
 
 def cancelled_orders_for_api(user) -> QuerySet[ProductOrder]:
     """Visible cancelled orders: each is the outcome of one cancelProductOrder request."""
-    return product_orders_visible_to(user).filter(state=ProductOrder.State.CANCELLED)
+    return orders_visible_to(user).filter(state=ProductOrder.State.CANCELLED)

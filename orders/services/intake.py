@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import secrets
 from decimal import Decimal
 
@@ -28,6 +29,7 @@ from ..models import (
     ProductOrder,
     ProductOrderItem,
     SalesChannel,
+    WorkOrder,
 )
 from . import notify
 from .inventory import product_create, product_status_change
@@ -311,6 +313,35 @@ def order_cancel(*, order: ProductOrder, actor, reason: str) -> ProductOrder:
     audit_record(action="update", obj=order, changes={"state": ["open", "cancelled"], "reason": [None, reason]})
     _order_event(order, "StateChange")
     notify.order_status(order)
+    return order
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+@transaction.atomic
+def order_amend(*, order: ProductOrder, actor, notes: str, appointment_at: datetime.datetime | None) -> ProductOrder:
+    """Change an order's notes and, while it is open, its appointment (its unfinished work orders follow)."""
+    order = ProductOrder.objects.select_for_update().get(pk=order.pk)
+    changes: dict[str, list] = {}
+    if notes != order.description:
+        changes["description"] = [order.description, notes]
+    if appointment_at != order.appointment_at:
+        if not order.is_open:
+            raise OrderStateError(
+                _("The appointment of a %(state)s order cannot change.") % {"state": order.get_state_display()}
+            )
+        changes["appointment_at"] = [_iso(order.appointment_at), _iso(appointment_at)]
+        WorkOrder.objects.filter(order=order).exclude(
+            state__in=[WorkOrder.State.COMPLETED, WorkOrder.State.CANCELLED]
+        ).update(appointment_at=appointment_at)
+    if not changes:
+        return order
+    order.description, order.appointment_at = notes, appointment_at
+    order.save(update_fields=["description", "appointment_at", "updated_at"])
+    audit_record(action="update", obj=order, changes=changes, actor=actor)
+    _order_event(order, "AttributeValueChange")
     return order
 
 
