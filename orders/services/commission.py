@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils import timezone
 
 from ..models import CommissionEntry, CommissionRule, ProductOrder
 
@@ -12,7 +13,7 @@ def rule_for(order: ProductOrder) -> CommissionRule | None:
     outlet = order.outlet
     if outlet is None or outlet.kind not in ("partner_hall", "agent_outlet"):
         return None
-    day = order.completed_at.date()
+    day = timezone.localdate(order.completed_at)
     kinds = set()
     if order.offering_id:
         from ..eligibility import kinds_of
@@ -40,7 +41,7 @@ def commission_record(*, order: ProductOrder) -> CommissionEntry | None:
             "outlet_id": order.outlet_id,
             "rule": rule,
             "amount": rule.amount,
-            "month": order.completed_at.date().replace(day=1),
+            "month": timezone.localdate(order.completed_at).replace(day=1),
         },
     )
     return entry
