@@ -57,6 +57,9 @@ def stale_in(po: Path, mo: Path) -> list[str]:
         msgid = _unquote(msgid_block.group(1)) if msgid_block else ""
         if not msgid:
             continue
+        context = re.search(r'^msgctxt ((?:".*"\n?)+)', entry, re.M)
+        if context:  # gettext keys an entry with a context as "context\x04msgid"
+            msgid = _unquote(context.group(1)) + "\x04" + msgid
         plural = re.search(r'^msgstr\[0\] ((?:".*"\n?)+)', entry, re.M)
         single = re.search(r'^msgstr ((?:".*"\n?)+)', entry, re.M)
         expected = _unquote((plural or single).group(1)) if (plural or single) else ""

@@ -45,7 +45,7 @@ class WorkOrderStepTemplate(models.Model):
     template = models.ForeignKey(
         WorkOrderTemplate, on_delete=models.CASCADE, related_name="steps", verbose_name=_("template")
     )
-    seq = models.PositiveSmallIntegerField(_("order"))
+    seq = models.PositiveSmallIntegerField(_("step number"))
     code = models.CharField(_("code"), max_length=32)  # resource_check, port_assignment, field_install, activation …
     name = models.CharField(_("name"), max_length=80)
     kind = models.CharField(_("kind"), max_length=12, choices=StepKind.choices)
@@ -154,7 +154,7 @@ class WorkOrderStep(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="steps")
-    seq = models.PositiveSmallIntegerField(_("order"))
+    seq = models.PositiveSmallIntegerField(_("step number"))
     code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=80)
     kind = models.CharField(_("kind"), max_length=12, choices=StepKind.choices)

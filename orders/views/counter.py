@@ -304,7 +304,7 @@ class OrderListView(StaffListView):
         Column("order_type", gettext_lazy("order type"), sort="order_type"),
         Column("state", gettext_lazy("state"), sort="state"),
         Column("customer.party.name", gettext_lazy("customer"), sort="customer__party__name"),
-        Column("subject", gettext_lazy("subscription"),
+        Column("subject", gettext_lazy("service number"),
                value=lambda o: (o.product.service_number if o.product_id else "") or o.service_number),
         Column("offering.name", gettext_lazy("offering")),
         Column("channel", gettext_lazy("channel"), sort="channel"),
