@@ -25,7 +25,9 @@ def client_with(token_for):
 
 @pytest.fixture
 def orders_api(client_with) -> APIClient:
-    return client_with("order:read", "order:write")
+    client = client_with("order:read", "order:write")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # reasons are checked in English; Chinese is the default
+    return client
 
 
 def offering(code: str) -> str:
@@ -129,11 +131,15 @@ def test_an_ineligible_order_is_422_with_every_reason(orders_api, people, networ
     account = people["zhang"].accounts.get()
     account.arrears_amount = 300
     account.save()
-    response = post(orders_api, broadband_body(people["zhang"], network.far_address))
+    response = post(orders_api, broadband_body(people["zhang"], network.far_address), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "ineligible" and body["@type"] == "Error"
     assert "not covered by our network" in body["message"] and "300" in body["message"]
+    # In Chinese (the default language) the reasons read the same.
+    zh = post(orders_api, broadband_body(people["zhang"], network.far_address), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    chinese = zh.json()["message"]
+    assert "暂无网络资源覆盖" in chinese and "300" in chinese
     assert not ProductOrder.objects.exists() and not PortReservation.objects.exists()
 
 
