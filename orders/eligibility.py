@@ -6,6 +6,7 @@ Thresholds come from data (OrderingPolicy, CreditLineLimit, BlacklistEntry); thi
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
@@ -44,6 +45,7 @@ PRODUCT_STATES_FOR = {
 }
 # Only the owner, proven by the ID card, may give a subscription away or end it.
 OWNER_ID_TYPES = {OrderType.TRANSFER, OrderType.TERMINATE, OrderType.PORT_OUT}
+MOBILE_NUMBER_RE = re.compile(r"^1[3-9]\d{9}$")
 INSTALL_KINDS = {"broadband", "fixed_line", "iptv", "dia"}
 LINE_KINDS = {"mobile", "fixed_line", "broadband", "iptv", "dia"}
 
@@ -81,6 +83,7 @@ PASSED = {
     "open_order": _lazy("No other open order on the subscription"),
     "owner_id": _lazy("The ID card is the owner's"),
     "address": _lazy("The address is covered and a port is free"),
+    "port_in_number": _lazy("The number can be ported in"),
 }
 
 
@@ -211,6 +214,22 @@ def order_checks(request: OrderRequest) -> list[Check]:
             checks.append(Check("new_owner", False, _("Choose the new owner.")))
         elif request.new_owner.pk == customer.pk:
             checks.append(Check("new_owner", False, _("The new owner is the current owner.")))
+    if order_type == OrderType.PORT_IN:
+        number = request.service_number.strip()
+        if not MOBILE_NUMBER_RE.match(number):
+            checks.append(Check("port_in_number", False, _("Enter the 11-digit mobile number being ported in.")))
+        elif Product.objects.filter(service_number=number).exclude(status=Product.Status.TERMINATED).exists():
+            checks.append(
+                Check("port_in_number", False, _("%(number)s is already on our network.") % {"number": number})
+            )
+        else:
+            checks.append(Check("port_in_number", True))
+    if order_type == OrderType.PORT_OUT and request.product is not None and request.product.start_date:
+        months = policy_for(customer.region_id).port_out_min_months
+        held = (timezone.localdate() - request.product.start_date).days // 30
+        if months and held < months:
+            checks.append(Check("port_out_tenure", False, _("The number can be ported out after %(months)s months on "
+                                "the network (it has %(held)s).") % {"months": months, "held": held}))  # fmt: skip
     if request.billing_account is not None and request.billing_account.customer_id != customer.pk:
         checks.append(Check("billing_account", False, _("The billing account belongs to another customer.")))
     if needs_install(request):

@@ -15,7 +15,7 @@ from crm.sla.models import SlaBreach
 from customers.models import BillingAccount, BlacklistEntry
 from orders.eligibility import OrderRequest, order_checks
 from orders.models import CommissionEntry, CommissionRule, Product, ProductOffering, ProductOrder, WorkOrder
-from orders.services import ServiceNumberTaken, intake, work
+from orders.services import intake, work
 from orders.services.resources import NoFreePort
 
 
@@ -214,8 +214,9 @@ def test_port_in_is_a_new_mobile_line_with_the_ported_number(zhang, network):
     order = submit(network, zhang, "port_in", offering=offering("mob-89"), service_number="13800001234")
     product = Product.objects.get(pk=order.product_id)
     assert product.service_number == "13800001234" and product.status == "active"
-    with pytest.raises(ServiceNumberTaken):
+    with pytest.raises(intake.OrderRefused) as refused:
         submit(network, zhang, "port_in", offering=offering("mob-89"), service_number="13800001234")
+    assert [c.code for c in refused.value.checks] == ["port_in_number"]
 
 
 # --- Eligibility rules -------------------------------------------------------------------------------------------
@@ -425,3 +426,25 @@ def test_concurrent_orders_never_overbook_the_last_ports(people, catalog, networ
     assert network.olt.used_ports == 2
     assert ProductOrder.objects.count() == 2 and sum(r.startswith("D") for r in results) == 2
     assert Product.objects.exclude(status="terminated").filter(specification__kind="broadband").count() == 2
+
+
+def test_port_in_checks_the_number(zhang, network):
+    def request(number):
+        return OrderRequest(order_type="port_in", customer=zhang, offering=offering("mob-89"), service_number=number)
+
+    assert failed(request("0551123")) == {"port_in_number"}
+    live_mobile(zhang, number="13800005555")
+    assert failed(request("13800005555")) == {"port_in_number"}
+    assert failed(request("13800006666")) == set()
+
+
+def test_port_out_waits_for_the_minimum_tenure(zhang, network):
+    from orders.models import OrderingPolicy
+
+    OrderingPolicy.objects.filter(region__isnull=True).update(port_out_min_months=6)
+    line = live_mobile(zhang)
+    request = OrderRequest(order_type="port_out", customer=zhang, product=line, presented_id=zhang.party.id_number)
+    assert failed(request) == {"port_out_tenure"}
+    Product.objects.filter(pk=line.pk).update(start_date=timezone.localdate() - datetime.timedelta(days=400))
+    request.product.refresh_from_db()
+    assert failed(request) == set()
