@@ -266,3 +266,6 @@ def _as_date(row: tuple) -> tuple:
     if isinstance(since, str):  # SQLite returns dates as text
         since = datetime.date.fromisoformat(since)
     return (*row[:-1], since)
+
+
+from . import demo_orders  # noqa: E402,F401 - registers the ordering demo steps
