@@ -11,7 +11,6 @@ import datetime
 import random
 from typing import NamedTuple
 
-from django.db import connection
 from django.db.models import Max, Min, Q
 
 from customers.models import BillingAccount, Customer
@@ -96,10 +95,7 @@ class Pools:
 
 def load_pools(ctx, world: World, rng: random.Random) -> Pools:
     """Every pool the planner draws from, shuffled with the step's generator."""
-    pools = Pools(rng)
-    if connection.vendor == "postgresql":  # the products were just COPYed: without statistics the planner scans them
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE orders_product")
+    pools = Pools(rng)  # the subscriptions step analyzed the products it wrote, so the planner knows them
     window = ctx.today - datetime.timedelta(days=WINDOW_DAYS)
     _recent(pools, world, window)
     _sample(ctx, pools, world, rng)
