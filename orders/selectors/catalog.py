@@ -29,18 +29,24 @@ def products_of_customer(customer, *, include_terminated: bool = False) -> list[
     return ordered
 
 
-def monthly_recurring_charges(customer_ids: list[int]) -> dict[int, Decimal]:
-    """Sum of the monthly recurring prices of each customer's live products (the spend estimate until bills).
-    A bundle's components are priced by the bundle, so only the bundle's own monthly fee counts.
-
-    Two plain queries instead of one join: the price table is tiny, so autovacuum never analyzes it and a join
-    was planned as a scan of every product per price (seconds per batch at a million customers)."""
+def monthly_prices() -> dict[int, Decimal]:
+    """Each offering's monthly recurring fee (the catalog has hundreds of offerings, so this is one small read)."""
     monthly: dict[int, Decimal] = {}
     prices = ProductOfferingPrice.objects.filter(
         price_type=ProductOfferingPrice.PriceType.RECURRING, recurring_period="month"
     ).values_list("offering_id", "amount")
     for offering_id, amount in prices:
         monthly[offering_id] = monthly.get(offering_id, Decimal(0)) + amount
+    return monthly
+
+
+def monthly_recurring_charges(customer_ids: list[int]) -> dict[int, Decimal]:
+    """Sum of the monthly recurring prices of each customer's live products (the spend estimate until bills).
+    A bundle's components are priced by the bundle, so only the bundle's own monthly fee counts.
+
+    Two plain queries instead of one join: the price table is tiny, so autovacuum never analyzes it and a join
+    was planned as a scan of every product per price (seconds per batch at a million customers)."""
+    monthly = monthly_prices()
     live = (
         Product.objects.filter(customer_id__in=customer_ids, bundle__isnull=True)
         .exclude(status=Product.Status.TERMINATED)

@@ -22,7 +22,7 @@ from ..models import (
     WorkOrder,
     WorkOrderStep,
 )
-from .catalog import monthly_recurring_charges
+from .catalog import monthly_prices
 
 
 def orders_visible_to(user) -> QuerySet[ProductOrder]:
@@ -110,7 +110,8 @@ def next_best_offers(customer: Customer, *, limit: int = 3, products: list[Produ
     live = [p for p in products if p.status != Product.Status.TERMINATED]
     kinds = {p.specification.kind for p in live if p.specification_id}
     owned = {p.offering_id for p in live}
-    spend = monthly_recurring_charges([customer.pk]).get(customer.pk, Decimal(0))
+    monthly = monthly_prices()
+    spend = sum((monthly.get(p.offering_id, Decimal(0)) for p in live if p.bundle_id is None), Decimal(0))
     rules = NextBestOfferRule.objects.filter(is_active=True, offering__lifecycle_status__in=SELLABLE_STATUSES)
     rules = rules.filter(Q(customer_class="") | Q(customer_class=customer.customer_class))
     rules = rules.filter(Q(segment="") | Q(segment=customer.segment))
