@@ -113,6 +113,9 @@ class WorkOrder(SlaTracked):
     report = models.TextField(_("installation / fault report"), blank=True)
     report_due_at = models.DateTimeField(_("report due"), null=True, blank=True)
     reported_at = models.DateTimeField(_("reported"), null=True, blank=True)
+    # Set once by the sweep, so each lateness is told once: not on site in time, report not written in time.
+    arrival_late_at = models.DateTimeField(_("late on site"), null=True, blank=True)
+    report_overdue_at = models.DateTimeField(_("report overdue"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -413,6 +413,60 @@ def work_orders_sla_sweep(*, now: datetime.datetime | None = None) -> tuple[list
     return sla_sweep(queryset=running, now=now or timezone.now(), on_warn=_on_warn, on_breach=_on_breach)
 
 
+ARRIVAL_MINUTES_DEFAULT = 120  # the standard: on site within 2 hours of dispatch, unless an appointment was agreed
+
+
+def arrival_due(work_order: WorkOrder) -> datetime.datetime | None:
+    """When the technician must be on site: the agreed appointment, else dispatch + the onsite-arrival limit."""
+    if work_order.appointment_at:
+        return work_order.appointment_at
+    if work_order.dispatched_at is None:
+        return None
+    limit = sla_selectors.limit_for(work_type="onsite_arrival", area_kind=work_order.area.kind if work_order.area_id
+                                    else "", service_level=work_order.order.customer.service_level)  # fmt: skip
+    minutes = limit.resolution_minutes if limit else ARRIVAL_MINUTES_DEFAULT
+    return work_order.dispatched_at + datetime.timedelta(minutes=minutes)
+
+
+def _tell(work_order: WorkOrder, *, body: str, purpose: str, leads: bool) -> None:
+    recipients = [work_order.technician] if work_order.technician_id else []
+    if leads:
+        recipients += _leads_for(work_order)
+    for person in recipients:
+        phone = getattr(getattr(person, "staff_profile", None), "phone", "")
+        sms_send(recipient=phone, body=body, purpose=purpose,
+                 related=[{"@referredType": "WorkOrder", "id": work_order.wo_no}])  # fmt: skip
+
+
+def field_deadlines_sweep(*, now: datetime.datetime | None = None) -> tuple[list[int], list[int]]:
+    """Field work that is late: not on site by the appointment (or 2 h after dispatch) — the technician and the
+    leads are told; the installation/fault report not written within 24 h of finishing — likewise. Once each."""
+    now = now or timezone.now()
+    late, overdue = [], []
+    waiting = WorkOrder.objects.filter(
+        state=WorkOrder.State.ASSIGNED, started_at__isnull=True, arrival_late_at__isnull=True, needs_field_visit=True
+    ).select_related("area", "order__customer", "technician__staff_profile")
+    for work_order in waiting:
+        due = arrival_due(work_order)
+        step = current_step(work_order)
+        if due is None or due >= now or step is None or step.kind != StepKind.FIELD:
+            continue
+        if WorkOrder.objects.filter(pk=work_order.pk, arrival_late_at__isnull=True).update(arrival_late_at=now):
+            _tell(work_order, body=_("Work order %(wo)s: nobody on site yet (due %(due)s).") % {
+                "wo": work_order.wo_no, "due": timezone.localtime(due).strftime("%m-%d %H:%M")},
+                purpose="arrival_late", leads=True)  # fmt: skip
+            late.append(work_order.pk)
+    unreported = WorkOrder.objects.filter(
+        finished_at__isnull=False, reported_at__isnull=True, report_due_at__lt=now, report_overdue_at__isnull=True
+    ).select_related("technician__staff_profile")
+    for work_order in unreported:
+        if WorkOrder.objects.filter(pk=work_order.pk, report_overdue_at__isnull=True).update(report_overdue_at=now):
+            _tell(work_order, body=_("Work order %(wo)s: the report is overdue.") % {"wo": work_order.wo_no},
+                  purpose="report_overdue", leads=True)  # fmt: skip
+            overdue.append(work_order.pk)
+    return late, overdue
+
+
 # --- What each automatic step does to the subscription --------------------------------------------------------
 
 

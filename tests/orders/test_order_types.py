@@ -448,3 +448,32 @@ def test_port_out_waits_for_the_minimum_tenure(zhang, network):
     Product.objects.filter(pk=line.pk).update(start_date=timezone.localdate() - datetime.timedelta(days=400))
     request.product.refresh_from_db()
     assert failed(request) == set()
+
+
+def test_late_arrival_and_overdue_report_are_told_once(zhang, network, signature, django_capture_on_commit_callbacks):
+    wo = submit(network, zhang, "new", offering=offering("bb-300"), address=network.address).work_orders.get()
+    wo = work.work_order_assign(work_order=wo, actor=network.dispatcher, team=network.crew,
+                                technician=network.technician, reason="指定")  # fmt: skip
+    assert work.arrival_due(wo) == wo.dispatched_at + datetime.timedelta(hours=2)  # the standard's 2 hours
+    with django_capture_on_commit_callbacks(execute=True):
+        assert work.field_deadlines_sweep(now=wo.dispatched_at + datetime.timedelta(minutes=100)) == ([], [])
+        late_at = wo.dispatched_at + datetime.timedelta(minutes=130)
+        assert work.field_deadlines_sweep(now=late_at) == ([wo.pk], [])
+        assert work.field_deadlines_sweep(now=late_at) == ([], [])
+    assert OutboundMessage.objects.filter(purpose="arrival_late", recipient="13900000001").count() == 1
+    assert OutboundMessage.objects.filter(purpose="arrival_late", recipient="13900000009").count() == 1
+
+    work.field_start(work_order=wo, technician=network.technician)
+    wo = work.field_finish(work_order=wo, technician=network.technician, signature=signature, rating=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        after = wo.report_due_at + datetime.timedelta(minutes=1)
+        assert work.field_deadlines_sweep(now=after) == ([], [wo.pk])
+        assert work.field_deadlines_sweep(now=after) == ([], [])
+    assert OutboundMessage.objects.filter(purpose="report_overdue").count() == 2  # technician and dispatch lead
+
+
+def test_an_agreed_appointment_sets_the_arrival_time(zhang, network):
+    appointment = timezone.now() + datetime.timedelta(days=1)
+    wo = submit(network, zhang, "new", offering=offering("bb-300"), address=network.address,
+                appointment_at=appointment).work_orders.get()  # fmt: skip
+    assert work.arrival_due(wo) == appointment
