@@ -40,6 +40,8 @@ PERMISSIONS: list[tuple[str, str]] = [
     ("view_audit_log", "View and export the audit log"),
     ("approve_sensitive", "Approve sensitive operations (second check)"),
     ("manage_configuration", "Manage catalog, rules and configuration"),
+    ("edit_knowledge", "Edit the knowledge base"),
+    ("supervise_hotline", "Supervise the hotline: queues, escalations, ownership transfers"),
     ("manage_event_deliveries", "See and replay API event deliveries"),
 ]
 
@@ -66,6 +68,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "view_dashboards",
         "view_audit_log",
         "approve_sensitive",
+        "edit_knowledge",
+        "supervise_hotline",
     },
     Role.ADMIN: {codename for codename, _name in PERMISSIONS},
     Role.API_CLIENT: set(),

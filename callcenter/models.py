@@ -1,1 +1,0 @@
-"""Models of the call centre app; its issue fills them in."""
