@@ -53,7 +53,8 @@ WO_COLUMNS = [
     "paused_minutes", "warned_at", "breached_at", "sla_stopped_at", "wo_no", "order_id", "template_id", "work_type",
     "state", "region_id", "area_id", "grid_id", "priority", "needs_field_visit", "team_id", "technician_id",
     "dispatched_at", "appointment_at", "started_at", "finished_at", "completed_at", "notes", "materials",
-    "signature", "rating", "rating_comment", "report", "report_due_at", "reported_at", "created_at",
+    "signature", "rating", "rating_comment", "report", "report_due_at", "reported_at", "created_at", "customer_id",
+    "product_id",
 ]  # fmt: skip
 
 
@@ -176,6 +177,7 @@ def _order(ctx, world: World, maker: LifeMaker, plan: Plan, template, order_id: 
         life = maker.make(plan, template, now - age, wo_id)
     wo = life.work_order
     life.work_order["order_id"] = order_id
+    life.work_order["customer_id"], life.work_order["product_id"] = plan.customer_id, plan.product_id
     started = created + check_delay
     state = "completed" if plan.state is None else ("pending" if wo["state"] == "held" else "inProgress")
     completed = wo["completed_at"] + rng.randint(1, 30) * datetime.timedelta(seconds=1) if plan.state is None else None

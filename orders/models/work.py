@@ -24,7 +24,9 @@ class StepKind(models.TextChoices):
 class WorkOrderTemplate(models.Model):
     """The steps an order type needs for a kind of product (流程模板); blank kind is the fallback."""
 
-    order_type = models.CharField(_("order type"), max_length=16, choices=OrderType.choices)
+    order_type = models.CharField(
+        _("order type"), max_length=16, choices=[*OrderType.choices, ("repair", _("Repair (障碍维修)"))]
+    )
     spec_kind = models.CharField(_("product kind"), max_length=16, blank=True)
     work_type = models.CharField(_("work type for time limits"), max_length=32)  # install, move, remove, …
     name = models.CharField(_("name"), max_length=80)
@@ -81,9 +83,23 @@ class WorkOrder(SlaTracked):
     State = WorkOrderState
 
     wo_no = models.CharField(_("work order number"), max_length=20, unique=True)
+    # An order's work, or a repair from a trouble ticket (then no order, and the customer and product directly).
     order = models.ForeignKey(
-        ProductOrder, on_delete=models.PROTECT, related_name="work_orders", verbose_name=_("order")
+        ProductOrder,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="work_orders",
+        verbose_name=_("order"),
     )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders",
+        verbose_name=_("customer"),
+    )  # fmt: skip
+    product = models.ForeignKey(
+        "orders.Product", on_delete=models.PROTECT, null=True, blank=True, related_name="repair_work_orders",
+        verbose_name=_("subscription repaired"),
+    )  # fmt: skip
     template = models.ForeignKey(WorkOrderTemplate, on_delete=models.PROTECT, related_name="+")
     work_type = models.CharField(_("work type"), max_length=32)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.OPEN)

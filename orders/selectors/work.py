@@ -31,9 +31,9 @@ BOARD_COLUMN_LIMIT = 200
 GREEN_LEVELS = {"diamond", "1A"}
 FIELD_TEAM_KINDS = (OrgUnit.Kind.FIELD_CREW, OrgUnit.Kind.MAINTENANCE_CONTRACTOR)
 CARD_RELATED = (
-    "order__customer__party",
+    "customer__party",
+    "product",
     "order__address",
-    "order__product",
     "team",
     "technician",
     "grid",
@@ -91,9 +91,11 @@ class Card:
 
 
 def card_for(work_order: WorkOrder, now: datetime.datetime, cal=None) -> Card:
-    order = work_order.order
-    customer = order.customer
-    address = order.address.text if order.address_id else (order.product.install_address if order.product_id else "")
+    order, customer = work_order.order, work_order.customer  # a repair work order has no order
+    if order is not None and order.address_id:
+        address = order.address.text
+    else:
+        address = work_order.product.install_address if work_order.product_id else ""
     return Card(
         work_order=work_order,
         sla_state=sla_selectors.sla_state(work_order, now, cal),
@@ -240,7 +242,7 @@ def field_work_of(technician, *, now: datetime.datetime | None = None) -> list[C
 
 def _phones_prefetch() -> Prefetch:
     return Prefetch(
-        "order__customer__party__contact_media",
+        "customer__party__contact_media",
         queryset=ContactMedium.objects.filter(kind=ContactMedium.Kind.PHONE).order_by("-is_preferred", "id"),
         to_attr="phones",
     )
@@ -258,7 +260,7 @@ def field_work_order(technician, wo_no: str) -> WorkOrder:
 
 def customer_phone(work_order: WorkOrder) -> str:
     """The customer's (preferred) phone, from a work order loaded by field_work_of or field_work_order."""
-    party = work_order.order.customer.party
+    party = work_order.customer.party
     phones = getattr(party, "phones", None)
     if phones is None:
         phones = [c for c in party.contact_media.all() if c.kind == ContactMedium.Kind.PHONE]

@@ -79,6 +79,8 @@ def work_order_create(*, order: ProductOrder) -> WorkOrder:
     work_order = WorkOrder(
         wo_no=f"W{secrets.token_hex(8)}",
         order=order,
+        customer_id=order.customer_id,
+        product_id=order.product_id,
         template=template,
         work_type=template.work_type,
         region_id=order.region_id,
@@ -127,7 +129,17 @@ def _work_order_complete(work_order: WorkOrder) -> None:
     work_order.state, work_order.completed_at = WorkOrder.State.COMPLETED, now
     sla_stop(obj=work_order, when=now)
     work_order.save(update_fields=["state", "completed_at", *SLA_FIELDS])
-    order_complete_if_done(order=work_order.order)
+    if work_order.order_id:
+        order_complete_if_done(order=work_order.order)
+    else:  # a repair: the trouble ticket it came from is resolved
+        from callcenter.services import repair_completed
+
+        repair_completed(work_order=work_order)
+    if work_order.needs_field_visit:  # 回访: the customer rates the visit
+        from feedback.services import survey_send
+
+        pk = work_order.pk
+        transaction.on_commit(lambda: survey_send(work_order=WorkOrder.objects.get(pk=pk)))
 
 
 def current_step(work_order: WorkOrder) -> WorkOrderStep | None:
@@ -159,6 +171,32 @@ def step_complete(*, step: WorkOrderStep, actor, note: str = "", outcome: str = 
         return WorkOrder.objects.get(pk=work_order.pk)
     _advance(work_order, actor=actor)
     return WorkOrder.objects.get(pk=work_order.pk)
+
+
+@transaction.atomic
+def repair_work_order_create(
+    *, customer, product, region_id: int, area_id, grid_id, limit, started_at: datetime.datetime, note: str = ""
+) -> WorkOrder:
+    """A repair visit for a trouble ticket (障碍维修): the repair template's steps, the ticket's time limit."""
+    template = WorkOrderTemplate.objects.prefetch_related("steps").get(order_type="repair", spec_kind="")
+    steps = list(template.steps.all())
+    work_order = WorkOrder(
+        wo_no=f"W{secrets.token_hex(8)}", customer=customer, product=product, template=template,
+        work_type=limit.work_type if limit else template.work_type, region_id=region_id, area_id=area_id,
+        grid_id=grid_id, priority=limit.priority if limit else 0, needs_field_visit=True, notes=note[:500],
+    )  # fmt: skip
+    if limit is not None:
+        sla_start(obj=work_order, limit=limit, started_at=started_at)
+    work_order.save()
+    work_order.wo_no = f"G{timezone.localdate():%Y%m%d}{work_order.pk:08d}"
+    work_order.save(update_fields=["wo_no"])
+    WorkOrderStep.objects.bulk_create(
+        WorkOrderStep(work_order=work_order, seq=s.seq, code=s.code, name=s.name, kind=s.kind,
+                      limit_minutes=s.limit_minutes)
+        for s in steps
+    )  # fmt: skip
+    _advance(work_order, actor=None)
+    return WorkOrder.objects.get(pk=work_order.pk)  # automatic dispatch may have assigned it meanwhile
 
 
 # --- Dispatch (派工) ---------------------------------------------------------------------------------------
@@ -232,9 +270,9 @@ def work_order_assign(
 
 def _address(work_order: WorkOrder) -> str:
     order = work_order.order
-    if order.address_id:
+    if order is not None and order.address_id:
         return order.address.text
-    return order.product.install_address if order.product_id else ""
+    return work_order.product.install_address if work_order.product_id else ""
 
 
 def work_order_auto_assign(*, work_order: WorkOrder, only_if_single: bool = False) -> WorkOrder | None:
@@ -349,8 +387,9 @@ def work_order_hold(*, work_order: WorkOrder, actor, reason: str) -> WorkOrder:
     work_order.state = WorkOrder.State.HELD
     sla_pause(obj=work_order, when=timezone.now())
     work_order.save(update_fields=["state", "notes", *SLA_FIELDS])
-    order_state_set(order=work_order.order, state=ProductOrder.State.PENDING)
-    notify.order_status(work_order.order)
+    if work_order.order_id:
+        order_state_set(order=work_order.order, state=ProductOrder.State.PENDING)
+        notify.order_status(work_order.order)
     audit_record(action="update", obj=work_order, changes={"state": ["", "held"], "reason": [None, reason]})
     return work_order
 
@@ -366,7 +405,8 @@ def work_order_resume(*, work_order: WorkOrder, actor, appointment_at: datetime.
     work_order.appointment_at = appointment_at or work_order.appointment_at
     sla_resume(obj=work_order, when=timezone.now())
     work_order.save(update_fields=["state", "appointment_at", *SLA_FIELDS])
-    order_state_set(order=work_order.order, state=ProductOrder.State.IN_PROGRESS)
+    if work_order.order_id:
+        order_state_set(order=work_order.order, state=ProductOrder.State.IN_PROGRESS)
     return work_order
 
 
@@ -423,7 +463,7 @@ def arrival_due(work_order: WorkOrder) -> datetime.datetime | None:
     if work_order.dispatched_at is None:
         return None
     limit = sla_selectors.limit_for(work_type="onsite_arrival", area_kind=work_order.area.kind if work_order.area_id
-                                    else "", service_level=work_order.order.customer.service_level)  # fmt: skip
+                                    else "", service_level=work_order.customer.service_level)  # fmt: skip
     minutes = limit.resolution_minutes if limit else ARRIVAL_MINUTES_DEFAULT
     return work_order.dispatched_at + datetime.timedelta(minutes=minutes)
 
@@ -445,7 +485,7 @@ def field_deadlines_sweep(*, now: datetime.datetime | None = None) -> tuple[list
     late, overdue = [], []
     waiting = WorkOrder.objects.filter(
         state=WorkOrder.State.ASSIGNED, started_at__isnull=True, arrival_late_at__isnull=True, needs_field_visit=True
-    ).select_related("area", "order__customer", "technician__staff_profile")
+    ).select_related("area", "customer", "technician__staff_profile")
     for work_order in waiting:
         due = arrival_due(work_order)
         step = current_step(work_order)

@@ -20,8 +20,10 @@ def _reseed_migration_data() -> None:
     from crm.sla.models import ServiceLimit
 
     if not ServiceLimit.objects.exists():
-        sla = importlib.import_module("crm.sla.migrations.0002_default_limits_and_holidays")
-        sla.seed(apps, None)
+        importlib.import_module("crm.sla.migrations.0002_default_limits_and_holidays").seed(apps, None)
+        importlib.import_module("crm.sla.migrations.0003_complaint_limits").seed(apps, None)
+    if not WorkOrderTemplate.objects.filter(order_type="repair").exists():
+        importlib.import_module("orders.migrations.0007_repair_template").seed(apps, None)
 
 
 @pytest.fixture
