@@ -20,12 +20,21 @@ from .models import CareTask, Survey, SurveyAnswer, SurveyInvitation, SurveyQues
 logger = logging.getLogger(__name__)
 
 FOLLOW_UP_HOURS = 24
+EXPIRES_AFTER_DAYS = 30  # a link older than this no longer takes answers
 TEXT_MAX = 500
 PORTAL_PATH = "/portal/survey/{token}/"
 
 
 def survey_link(invitation: SurveyInvitation) -> str:
     return PORTAL_PATH.format(token=invitation.token)
+
+
+def survey_expired(invitation: SurveyInvitation, *, now: datetime.datetime | None = None) -> bool:
+    """Marked expired, or unanswered for longer than the link stays valid."""
+    if invitation.status == SurveyInvitation.Status.EXPIRED:
+        return True
+    age = (now or timezone.now()) - invitation.sent_at
+    return invitation.status == SurveyInvitation.Status.SENT and age > datetime.timedelta(days=EXPIRES_AFTER_DAYS)
 
 
 def _product_kind(product=None, offering=None) -> str:
@@ -172,7 +181,7 @@ def survey_answer(*, invitation: SurveyInvitation, answers: dict) -> SurveyInvit
     invitation = SurveyInvitation.objects.select_for_update().select_related("survey", "customer").get(pk=invitation.pk)
     if invitation.status == SurveyInvitation.Status.ANSWERED:
         raise ValidationError(_("This survey has already been answered."))
-    if invitation.status == SurveyInvitation.Status.EXPIRED:
+    if survey_expired(invitation):
         raise ValidationError(_("This survey has expired."))
     questions = list(invitation.survey.questions.order_by("seq"))
     given = {int(k): v for k, v in answers.items()}

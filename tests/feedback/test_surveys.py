@@ -179,3 +179,81 @@ def test_care_tasks_are_scoped_to_the_region(people, surveys, hefei, wuhu, make_
     assert list(selectors.care_tasks_open(make_staff("call_agent"))) == [mine]
     assert selectors.care_tasks_open(make_staff("call_agent", region=wuhu)).get().region == wuhu
     assert selectors.care_tasks_open(make_staff("manager", region=None)).count() == 2
+
+
+# --- Pages ----------------------------------------------------------------------------------------------------------
+
+pages = pytest.mark.urls("tests.feedback.urls")
+
+
+@pages
+def test_portal_form_works_without_login(completed_work_order, client):
+    invitation = services.survey_send(work_order=completed_work_order)
+    url = f"/portal/survey/{invitation.token}/"
+    questions = [q.pk for q in invitation.survey.questions.order_by("seq")]
+
+    page = client.get(url)
+    assert page.status_code == 200 and "装维服务满意度" in page.content.decode()
+
+    # A rating outside 1–5 is a form error; nothing is stored
+    bad = client.post(url, {f"q{questions[0]}": "9", f"q{questions[1]}": "yes"})
+    assert bad.status_code == 400 and b'data-testid="field-errors"' in bad.content
+    assert not SurveyAnswer.objects.exists()
+
+    # A good answer thanks the customer
+    thanks = client.post(url, {f"q{questions[0]}": "3", f"q{questions[1]}": "yes", f"q{questions[2]}": "慢"})
+    assert thanks.status_code == 200 and b'data-testid="thanks"' in thanks.content
+    invitation.refresh_from_db()
+    assert invitation.status == "answered" and invitation.satisfied is False and CareTask.objects.count() == 1
+
+    # and the link now says it was answered
+    again = client.get(url)
+    assert b'data-reason="answered"' in again.content
+    assert client.get("/portal/survey/no-such-token/").status_code == 404
+
+
+@pages
+def test_portal_expired_link(completed_work_order, client):
+    invitation = services.survey_send(work_order=completed_work_order)
+    SurveyInvitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now() - datetime.timedelta(days=31))
+    assert b'data-reason="expired"' in client.get(f"/portal/survey/{invitation.token}/").content
+
+
+@pages
+def test_care_task_page_closes_a_task(people, surveys, hefei, wuhu, make_staff, client):  # noqa: F811
+    due = timezone.now() + datetime.timedelta(hours=24)
+    mine = CareTask.objects.create(customer=people["zhang"], kind="survey_follow_up", region=hefei, due_at=due,
+                                   note="满意度: 2/5")  # fmt: skip
+    other = CareTask.objects.create(customer=people["zhangw"], kind="survey_follow_up", region=wuhu, due_at=due)
+    client.force_login(make_staff("call_agent"))
+
+    page = client.get("/feedback/care-tasks/")
+    assert page.status_code == 200
+    assert f'data-task="{mine.pk}"'.encode() in page.content and f'data-task="{other.pk}"'.encode() not in page.content
+    assert client.post(f"/feedback/care-tasks/{other.pk}/done/", {"note": "x"}).status_code == 404
+    client.post(f"/feedback/care-tasks/{mine.pk}/done/", {"note": "已回访"})
+    mine.refresh_from_db()
+    assert mine.state == "done"
+
+    client.force_login(make_staff("field_technician"))
+    assert client.get("/feedback/care-tasks/").status_code == 403
+
+
+@pages
+def test_satisfaction_page_and_export(completed_work_order, surveys, people, make_staff, client):  # noqa: F811
+    for satisfied in (True, True, False):
+        _answered(surveys["work-order"], people["zhang"], completed_work_order.region, satisfied=satisfied,
+                  team=completed_work_order.team, wo=completed_work_order)  # fmt: skip
+    client.force_login(make_staff("dispatcher"))
+
+    page = client.get("/feedback/satisfaction/")
+    assert page.status_code == 200 and b'data-testid="index-chart"' in page.content
+    assert b'data-testid="overall-percent">66.7<' in page.content
+    by_team = client.get("/feedback/satisfaction/?group_by=team")
+    assert "瑶海装维班" in by_team.content.decode()
+    export = client.get("/feedback/satisfaction/?group_by=region&export=csv")
+    text = b"".join(export.streaming_content).decode()
+    assert "合肥,3,2,1,66.7" in text
+
+    client.force_login(make_staff("call_agent"))
+    assert client.get("/feedback/satisfaction/").status_code == 403
