@@ -237,3 +237,18 @@ def test_trigram_index_serves_the_search(shelves):
     assert "kb_article_title_trgm_idx" in plan
     assert "kb_article_body_trgm_idx" in plan
     assert "kb_article_keywords_trgm_idx" in plan
+
+
+def test_demo_step_is_discovered_and_links_reason_codes_when_they_exist(shelves):
+    from crm.demo.engine import SeedContext, registered_steps
+
+    step = next(s for s in registered_steps() if s.name == "knowledge")
+    ctx = SeedContext(customers=10, seed=1, log=lambda _m: None)
+
+    step.func(ctx)  # no reason codes yet: articles only
+    broadband = ReasonCategory.objects.create(code="kb-broadband", name="宽带故障", interaction_type="fault_report")
+    step.func(ctx)  # again: nothing duplicated, now linked
+
+    assert KnowledgeArticle.objects.count() == 12
+    assert "宽带无法上网排查话术" in {a.title for a in knowledge.articles_for_reason(broadband)}
+    assert [a.title for a in knowledge.articles_search("携号转网")] == ["携号转网办理条件"]
