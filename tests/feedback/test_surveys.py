@@ -257,3 +257,46 @@ def test_satisfaction_page_and_export(completed_work_order, surveys, people, mak
 
     client.force_login(make_staff("call_agent"))
     assert client.get("/feedback/satisfaction/").status_code == 403
+
+
+@pytest.fixture
+def resolved_ticket(people, surveys, make_staff):  # noqa: F811
+    from callcenter.models import TroubleTicket
+
+    customer = people["zhang"]
+    return TroubleTicket.objects.create(
+        ticket_no="T2026112300001", ticket_type="fault", status="resolved", customer=customer, description="断网",
+        owner=make_staff("call_agent"), region=customer.region, resolution="已修复", resolved_at=timezone.now(),
+    )  # fmt: skip
+
+
+def test_ticket_not_solved_reopens_it(resolved_ticket, monkeypatch):
+    import sys
+    import types
+
+    # ticket_reopen is another engineer's; the survey calls it when it exists
+    calls = []
+    fake = types.SimpleNamespace(ticket_reopen=lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setitem(sys.modules, "callcenter.services", fake)
+    invitation = services.survey_send(ticket=resolved_ticket)
+    assert invitation.survey.code == "ticket" and invitation.ticket == resolved_ticket
+    assert services.survey_send(ticket=resolved_ticket).pk == invitation.pk
+
+    services.survey_answer(invitation=invitation, answers=_answers(invitation, "no", 4, ""))
+
+    assert [(c["ticket"], c["actor"]) for c in calls] == [(resolved_ticket, None)] and "问题是否解决" in calls[0][
+        "note"
+    ]
+    task = CareTask.objects.get()
+    assert task.ticket == resolved_ticket and task.kind == "survey_follow_up"
+
+
+def test_ticket_survey_without_reopen_service(resolved_ticket, monkeypatch):
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "callcenter.services", types.SimpleNamespace())
+    invitation = services.survey_send(ticket=resolved_ticket)
+    # a low rating but solved: a care task, no reopening (nor an error without the service)
+    invitation = services.survey_answer(invitation=invitation, answers=_answers(invitation, "yes", 2))
+    assert invitation.satisfied is False and CareTask.objects.count() == 1
