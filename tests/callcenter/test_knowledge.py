@@ -245,8 +245,11 @@ def test_demo_step_is_discovered_and_links_reason_codes_when_they_exist(shelves)
     step = next(s for s in registered_steps() if s.name == "knowledge")
     ctx = SeedContext(customers=10, seed=1, log=lambda _m: None)
 
-    step.func(ctx)  # no reason codes yet: articles only
-    broadband = ReasonCategory.objects.create(code="kb-broadband", name="宽带故障", interaction_type="fault_report")
+    ReasonCategory.objects.filter(code="flt-broadband-down").delete()
+    step.func(ctx)  # the reason code is missing: articles only
+    broadband, _ = ReasonCategory.objects.get_or_create(
+        code="flt-broadband-down", defaults={"name": "无法上网", "interaction_type": "fault_report"}
+    )
     step.func(ctx)  # again: nothing duplicated, now linked
 
     assert KnowledgeArticle.objects.count() == 12
