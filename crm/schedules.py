@@ -21,6 +21,11 @@ def beat_schedule() -> dict[str, dict]:
             "task": "orders.tasks.work_orders_sla_sweep_task",
             "schedule": crontab(minute="*/5"),
         },
+        # Tickets near or past their time limit, and callbacks not made in time (首问负责, 预约回电).
+        "sweep-ticket-time-limits": {
+            "task": "callcenter.tasks.tickets_sla_sweep_task",
+            "schedule": crontab(minute="*/5"),
+        },
         "sweep-key-account-contracts": {
             "task": "customers.tasks.contracts_sweep_task",
             "schedule": crontab(minute=0, hour=6),

@@ -20,6 +20,8 @@ urlpatterns = [
     path("customers/imports/", include("customers.import_urls")),
     path("customers/", include("customers.urls")),
     path("orders/", include("orders.urls")),
+    path("feedback/", include("feedback.urls")),
+    path("portal/", include("feedback.portal_urls")),
     path("", include("crm.ui.urls")),
 ]
 

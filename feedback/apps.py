@@ -8,3 +8,8 @@ class FeedbackConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "feedback"
     verbose_name = _("Feedback and care")
+
+    def ready(self) -> None:
+        from . import navigation
+
+        navigation.register_navigation()
