@@ -14,6 +14,7 @@ urlpatterns = [
     path("tmf-api/", include("crm.api.urls")),
     path("tmf-api/", include("customers.api.urls")),
     path("tmf-api/", include("orders.api.urls")),
+    path("tmf-api/", include("callcenter.api.urls")),
     path("api/", include("crm.api.docs_urls")),
     path("audit/", include("crm.audit.urls")),
     path("ops/", include("crm.api.ops_urls")),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("feedback/", include("feedback.urls")),
     path("portal/", include("feedback.portal_urls")),
+    path("callcenter/", include("callcenter.urls")),
     path("", include("crm.ui.urls")),
 ]
 
