@@ -154,7 +154,7 @@ def step_complete(*, step: WorkOrderStep, actor, note: str = "", outcome: str = 
     "proceed" (the authorization code is released)."""
     from .intake import order_cancel
 
-    step = WorkOrderStep.objects.select_for_update().select_related("work_order__order").get(pk=step.pk)
+    step = WorkOrderStep.objects.select_for_update(of=("self",)).select_related("work_order__order").get(pk=step.pk)
     if step.state != WorkOrderStep.State.OPEN or step.kind == StepKind.SYSTEM:
         raise WorkOrderError(_("This step is not waiting for anyone."))
     if step.kind == StepKind.FIELD:
