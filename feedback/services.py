@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import importlib
 import logging
 import secrets
 
@@ -164,15 +163,9 @@ def _is_low(question: SurveyQuestion, fields: dict) -> bool:
 
 
 def _reopen_ticket(*, invitation: SurveyInvitation, note: str) -> None:
-    # callcenter.services.ticket_reopen is being written elsewhere; until it exists the care task covers it.
-    try:
-        module = importlib.import_module("callcenter.services")
-    except ImportError:
-        return
-    reopen = getattr(module, "ticket_reopen", None)
-    if reopen is None:
-        return
-    reopen(ticket=invitation.ticket, actor=None, note=note)
+    from callcenter.services import ticket_reopen
+
+    ticket_reopen(ticket=invitation.ticket, actor=None, note=note)
 
 
 @transaction.atomic
@@ -212,6 +205,10 @@ def survey_answer(*, invitation: SurveyInvitation, answers: dict) -> SurveyInvit
 
     if low:
         _follow_up(invitation=invitation, low=low, cleaned=cleaned)
+    elif invitation.ticket_id and invitation.ticket.status == "resolved":
+        from callcenter.services import ticket_transition  # the customer confirms: the ticket closes
+
+        ticket_transition(ticket=invitation.ticket, status="closed", actor=None, note=_("Confirmed at the survey"))
     return invitation
 
 

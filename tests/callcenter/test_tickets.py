@@ -86,8 +86,7 @@ def test_deadlines_by_product_area_level_and_grade(zhang, people, agent, hefei):
     assert hours(green) == 4 and green.priority > broadband.priority
 
 
-@pytest.mark.django_db
-def test_the_14_oclock_rule_for_ip_supermarkets():
+def test_the_14_oclock_rule_for_ip_supermarkets(catalog):
     before = datetime.datetime(2026, 11, 23, 13, 59, tzinfo=SHANGHAI)
     after = datetime.datetime(2026, 11, 23, 14, 0, tzinfo=SHANGHAI)
     assert services.fault_work_type("fault", None, reported_at=before, segment="ip_supermarket") == (
@@ -185,3 +184,20 @@ def test_a_call_pops_the_customer_by_phone_or_service_number_and_lands_on_the_ti
     assert services.call_incoming(call_id="c-3", calling_number="13000000000", agent=agent).customer is None
     call = services.call_wrap_up(call=call, agent=agent, interaction_type="inquiry", notes="咨询套餐")
     assert call.state == "ended" and call.interaction.customer == zhang and call.duration_seconds >= 0
+
+
+def test_a_satisfied_survey_closes_the_resolved_ticket_and_a_not_solved_one_reopens_it(zhang, agent):
+    from feedback.models import SurveyInvitation
+    from feedback.services import survey_answer, survey_send
+
+    def answered(ticket, solved: bool):
+        invitation = survey_send(ticket=TroubleTicket.objects.get(pk=ticket.pk))
+        questions = list(invitation.survey.questions.order_by("seq"))
+        values = {q.pk: (solved if q.kind == "yes_no" else 5 if q.kind == "rating" else "") for q in questions}
+        return survey_answer(invitation=SurveyInvitation.objects.get(pk=invitation.pk), answers=values)
+
+    for solved, expected in ((True, "closed"), (False, "inProgress")):
+        ticket = services.ticket_open(customer=zhang, ticket_type="complaint", description="话费疑问", owner=agent)
+        services.ticket_transition(ticket=ticket, status="resolved", actor=agent, resolution="已解释并退费")
+        answered(ticket, solved)
+        assert TroubleTicket.objects.get(pk=ticket.pk).status == expected

@@ -24,6 +24,10 @@ def _reseed_migration_data() -> None:
         importlib.import_module("crm.sla.migrations.0003_complaint_limits").seed(apps, None)
     if not WorkOrderTemplate.objects.filter(order_type="repair").exists():
         importlib.import_module("orders.migrations.0007_repair_template").seed(apps, None)
+    from feedback.models import Survey
+
+    if not Survey.objects.exists():
+        importlib.import_module("feedback.migrations.0002_default_surveys").seed(apps, None)
 
 
 @pytest.fixture
