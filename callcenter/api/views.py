@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -211,7 +211,11 @@ class IncomingCallView(APIView):
         if agent is None:
             raise ValidationError({"agent": f"no active staff member {name}"})
         existed = Call.objects.filter(call_id=v["callId"]).exists()
-        call = services.call_incoming(call_id=v["callId"], calling_number=v["callingNumber"], agent=agent)
+        try:
+            with transaction.atomic():
+                call = services.call_incoming(call_id=v["callId"], calling_number=v["callingNumber"], agent=agent)
+        except IntegrityError:  # the same call reported twice at once: the other request made it
+            call, existed = Call.objects.get(call_id=v["callId"]), True
         call = Call.objects.select_related("customer__party").get(pk=call.pk)
         return Response(
             s.IncomingCallSerializer(call).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED
