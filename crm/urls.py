@@ -23,6 +23,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("feedback/", include("feedback.urls")),
     path("portal/", include("feedback.portal_urls")),
+    path("callcenter/", include("callcenter.urls")),
     path("", include("crm.ui.urls")),
 ]
 
