@@ -384,10 +384,27 @@ def callbacks_sweep(*, now: datetime.datetime | None = None, grace_minutes: int 
     now = now or timezone.now()
     late = Callback.objects.filter(state="scheduled", due_at__lt=now - datetime.timedelta(minutes=grace_minutes))
     missed = []
-    for callback in late:
+    for callback in late.select_related("agent__staff_profile__org_unit__lead__staff_profile"):
         if Callback.objects.filter(pk=callback.pk, state="scheduled").update(state="missed", escalated_at=now):
             missed.append(callback.pk)
+            _tell_missed(callback)
     return missed
+
+
+def _tell_missed(callback: Callback) -> None:
+    """The agent and the lead of the agent's team hear of a missed callback."""
+    from crm.messaging.services import sms_send
+
+    profile = getattr(callback.agent, "staff_profile", None)
+    people = [callback.agent]
+    if profile is not None and profile.org_unit_id and profile.org_unit.lead_id:
+        people.append(profile.org_unit.lead)
+    body = _("Missed callback to %(phone)s (due %(due)s).") % {
+        "phone": callback.phone, "due": timezone.localtime(callback.due_at).strftime("%m-%d %H:%M")}  # fmt: skip
+    for person in people:
+        phone = getattr(getattr(person, "staff_profile", None), "phone", "")
+        sms_send(recipient=phone, body=body, purpose="callback_missed",
+                 related=[{"@referredType": "Callback", "id": str(callback.pk)}])  # fmt: skip
 
 
 def tickets_sla_sweep(*, now: datetime.datetime | None = None):
