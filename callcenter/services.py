@@ -264,6 +264,25 @@ def ticket_transition(
     return ticket
 
 
+@transaction.atomic
+def ticket_annotate(*, ticket: TroubleTicket, actor, severity: str | None = None, notes: tuple[str, ...] = ()) -> bool:
+    """Change a ticket's severity (a triage label) and add notes; both go into its history. True when changed."""
+    changed = False
+    if severity and severity != ticket.severity:
+        if severity not in TroubleTicket.Severity.values:
+            raise ValueError(_("Unknown severity %(s)s.") % {"s": severity})
+        old = ticket.severity
+        TroubleTicket.objects.filter(pk=ticket.pk).update(severity=severity, updated_at=timezone.now())
+        TicketStatusChange.objects.create(ticket=ticket, from_status=ticket.status, to_status=ticket.status,
+                                          by=actor, note=f"severity: {old} → {severity}")  # fmt: skip
+        changed = True
+    for text in notes:
+        TicketStatusChange.objects.create(ticket=ticket, from_status=ticket.status, to_status=ticket.status,
+                                          by=actor, note=text[:500])  # fmt: skip
+        changed = True
+    return changed
+
+
 def ticket_reopen(*, ticket: TroubleTicket, actor, note: str) -> TroubleTicket:
     """A customer says the problem is not solved (at the survey): the ticket goes back to work."""
     return ticket_transition(ticket=ticket, status="inProgress", actor=actor, note=note)

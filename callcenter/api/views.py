@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.exceptions import ValidationError
@@ -68,18 +67,7 @@ def api_ticket_change(
 ) -> dict:  # fmt: skip
     """Change severity, append notes and move the status (callcenter.services.ticket_transition), then publish
     TroubleTicketAttributeValueChangeEvent, TroubleTicketStatusChangeEvent and TroubleTicketResolvedEvent."""
-    changed = False
-    if severity and severity != ticket.severity:
-        # Severity is a triage label with no rule behind it; the history records who changed it.
-        old = ticket.severity
-        TroubleTicket.objects.filter(pk=ticket.pk).update(severity=severity, updated_at=timezone.now())
-        TicketStatusChange.objects.create(ticket=ticket, from_status=ticket.status, to_status=ticket.status,
-                                          by=actor, note=f"severity: {old} → {severity}")  # fmt: skip
-        changed = True
-    for text in notes:
-        TicketStatusChange.objects.create(ticket=ticket, from_status=ticket.status, to_status=ticket.status,
-                                          by=actor, note=text[:500])  # fmt: skip
-        changed = True
+    changed = services.ticket_annotate(ticket=ticket, actor=actor, severity=severity, notes=notes)
     moved = bool(status) and status != ticket.status
     if moved:
         services.ticket_transition(ticket=ticket, status=status, actor=actor, note=reason or resolution,
