@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from callcenter import services
-from callcenter.models import Call, Callback, ReasonCategory, TicketOwnerChange, TroubleTicket
+from callcenter.models import Call, Callback, Outage, ReasonCategory, TicketOwnerChange, TroubleTicket
 from customers.models import PartyInteraction
 from orders.models import ProductOffering
 from orders.services import product_create
@@ -199,3 +199,45 @@ def test_ticket_list_filters_mine_with_bounded_queries(client, agent, zhang, mak
     with django_assert_max_num_queries(15):
         response = client.get(reverse("callcenter:tickets"), {"owner": "me"})
     assert response.status_code == 200 and response.context["total"] == 4
+
+
+def test_vas_subscribe_and_unsubscribe_with_the_wrap_up(en, agent, zhang, network):
+    line = product_create(customer=zhang, offering=ProductOffering.objects.get(code="mob-89"),
+                          service_number="18955599999", status="active",
+                          billing_account=zhang.accounts.first())  # fmt: skip
+    vas_cloud = ProductOffering.objects.get(code="vas-cloud")
+    en.force_login(agent)
+    call = ring(agent, call_id="C-VAS-1")
+    response = en.post(reverse("callcenter:call", args=[call.call_id]), {
+        "interaction_type": "vas_self_service", "notes": "开通云盘", "vas_add_offering": vas_cloud.pk,
+        "vas_add_line": line.pk,
+    })  # fmt: skip
+    assert response.status_code == 302, response.context["form"].errors
+    vas = zhang.products.get(offering=vas_cloud)
+    assert vas.status == "active"
+    call = ring(agent, call_id="C-VAS-2")
+    response = en.post(reverse("callcenter:call", args=[call.call_id]), {
+        "interaction_type": "vas_self_service", "notes": "退订云盘", "vas_remove": vas.pk,
+    })  # fmt: skip
+    assert response.status_code == 302, response.context["form"].errors
+    vas.refresh_from_db()
+    assert vas.status == "terminated"
+
+
+def test_outage_declared_and_resolved_by_a_dispatcher_only(client, agent, zhang, network):
+    client.force_login(agent)
+    page = client.get(reverse("callcenter:outages"))
+    assert page.status_code == 200 and page.context["form"] is None
+    assert client.post(reverse("callcenter:outages"), {"title": "x"}).status_code == 403
+    client.force_login(network.dispatcher)
+    no_scope = client.post(reverse("callcenter:outages"), {"region": zhang.region_id, "title": "板卡故障"})
+    assert no_scope.status_code == 200 and no_scope.context["form"].errors
+    response = client.post(reverse("callcenter:outages"), {
+        "region": zhang.region_id, "access_point": network.olt.pk, "title": "瑶海OLT-1 板卡故障",
+    })  # fmt: skip
+    assert response.status_code == 302
+    outage = Outage.objects.get()
+    assert outage.access_point == network.olt and outage.status == "open"
+    client.post(reverse("callcenter:outage_resolve", args=[outage.pk]), {"resolution": "更换板卡"})
+    outage.refresh_from_db()
+    assert outage.status == "resolved"
