@@ -100,6 +100,7 @@ def desktop(request):
             "callbacks": selectors.callbacks_due(request.user),
             "complaints": _with_sla(selectors.risky_complaints(request.user, limit=20)),
             "now": timezone.now(),
+            "stay": request.GET.get("stay", "")[:64],
         },
     )
 
@@ -109,7 +110,9 @@ def call_poll(request):
     """htmx fragment polled every 2 s: the ringing/active call; a ringing known caller pops the call page."""
     call = selectors.current_call(request.user)
     response = render(request, "callcenter/desk/_call_poll.html", {"call": call})
-    if call is not None and call.state == Call.State.RINGING and call.customer_id and request.headers.get("HX-Request"):
+    popped = call is not None and call.state == Call.State.RINGING and call.customer_id
+    # ``stay``: the agent came back to the desktop from this call's page on purpose, so it does not pop again.
+    if popped and request.headers.get("HX-Request") and request.GET.get("stay") != call.call_id:
         response["HX-Redirect"] = reverse("callcenter:call", args=[call.call_id])
     return response
 
