@@ -167,3 +167,6 @@ def seed_knowledge(ctx: SeedContext) -> None:
     if not reasons:
         ctx.log("  no reason codes yet: articles are not linked to reasons")
     ctx.log(f"  {created} knowledge articles created, {linked} linked to reason codes")
+
+
+from . import demo_calls  # noqa: E402,F401 - registers the call-centre demo step
