@@ -41,6 +41,7 @@ def test_the_data_migration_reverses_to_exactly_nothing():
     ServiceLimit.objects.create(work_type="install", area_kind="urban", variant="own_row", name="x",
                                 resolution_minutes=60)  # fmt: skip
 
+    importlib.import_module("crm.sla.migrations.0003_complaint_limits").unseed(apps, None)  # reversed in order
     migration.unseed(apps, None)
 
     assert list(ServiceLimit.objects.values_list("variant", flat=True)) == ["own_row"]
