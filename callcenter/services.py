@@ -433,8 +433,39 @@ def tickets_sla_sweep(*, now: datetime.datetime | None = None):
     now = now or timezone.now()
     running = TroubleTicket.objects.filter(status__in=OPEN_TICKET_STATUSES)
 
+    def on_warn(ticket) -> None:
+        _tell_people(ticket, [ticket.owner], _("Ticket %(t)s is due at %(due)s."), purpose="ticket_warning")
+
     def on_breach(ticket, breach) -> None:
         reasons = regulator_risk(ticket, now=now)
-        TroubleTicket.objects.filter(pk=ticket.pk).update(risk_reasons=reasons, regulator_risk=bool(reasons))
+        TroubleTicket.objects.filter(pk=ticket.pk).update(risk_reasons=reasons, regulator_risk=bool(reasons),
+                                                          escalated_at=ticket.escalated_at or now)  # fmt: skip
+        if breach.kind == "response":  # nobody took it up in time: its owner hears first
+            people = [ticket.owner]
+            _tell_people(ticket, people, _("Ticket %(t)s has not been taken up in time."), purpose="ticket_response")
+        else:
+            people = [ticket.owner, *_leads_of(ticket.owner)]
+            _tell_people(ticket, people, _("Escalation: ticket %(t)s is past its time limit (%(due)s)."),
+                         purpose="ticket_escalation")  # fmt: skip
+        breach.escalated_to = sorted({p.get_username() for p in people})
+        breach.save(update_fields=["escalated_to"])
 
-    return sla_sweep(queryset=running, now=now, on_warn=lambda ticket: None, on_breach=on_breach)
+    running = running.select_related("owner__staff_profile__org_unit__lead__staff_profile")
+    return sla_sweep(queryset=running, now=now, on_warn=on_warn, on_breach=on_breach)
+
+
+def _leads_of(user) -> list:
+    profile = getattr(user, "staff_profile", None)
+    if profile is not None and profile.org_unit_id and profile.org_unit.lead_id:
+        return [profile.org_unit.lead]
+    return []
+
+
+def _tell_people(ticket: TroubleTicket, people: list, text: str, *, purpose: str) -> None:
+    from crm.messaging.services import sms_send
+
+    due = timezone.localtime(ticket.due_at).strftime("%m-%d %H:%M") if ticket.due_at else ""
+    for person in people:
+        phone = getattr(getattr(person, "staff_profile", None), "phone", "")
+        sms_send(recipient=phone, body=text % {"t": ticket.ticket_no, "due": due}, purpose=purpose,
+                 related=[{"@referredType": "TroubleTicket", "id": ticket.ticket_no}])  # fmt: skip

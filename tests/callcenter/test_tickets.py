@@ -201,3 +201,29 @@ def test_a_satisfied_survey_closes_the_resolved_ticket_and_a_not_solved_one_reop
         services.ticket_transition(ticket=ticket, status="resolved", actor=agent, resolution="已解释并退费")
         answered(ticket, solved)
         assert TroubleTicket.objects.get(pk=ticket.pk).status == expected
+
+
+def test_a_breached_ticket_is_escalated_to_the_owner_and_lead_once(
+    zhang, agent, make_staff, django_capture_on_commit_callbacks
+):
+    from crm.accounts.models import OrgUnit
+    from crm.messaging.models import OutboundMessage
+    from crm.sla.models import SlaBreach
+
+    lead = make_staff("manager")
+    lead.staff_profile.phone = "13900000088"
+    lead.staff_profile.save()
+    team = OrgUnit.objects.create(code="HOT-1", name="10000号一班", kind="hotline_team", region=zhang.region, lead=lead)
+    agent.staff_profile.org_unit, agent.staff_profile.phone = team, "13900000055"
+    agent.staff_profile.save()
+    ticket = services.ticket_open(customer=zhang, ticket_type="fault", description="宽带断线", owner=agent,
+                                  product=line(zhang, "bb-300", "ad0551000000066"))  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        services.tickets_sla_sweep(now=ticket.due_at + datetime.timedelta(minutes=1))
+        services.tickets_sla_sweep(now=ticket.due_at + datetime.timedelta(minutes=6))
+    ticket.refresh_from_db()
+    assert ticket.escalated_at is not None
+    assert SlaBreach.objects.get(object_id=ticket.pk, kind="resolution").escalated_to == sorted(
+        [agent.username, lead.username])  # fmt: skip
+    sent = OutboundMessage.objects.filter(purpose="ticket_escalation")
+    assert sorted(sent.values_list("recipient", flat=True)) == ["13900000055", "13900000088"]
