@@ -64,7 +64,7 @@ def test_simulated_call_pops_the_call_page_of_the_caller(en, agent, zhang):
     page = en.get(call_url)
     assert page.status_code == 200 and "张伟明" in page.content.decode() and "189****2345" in page.content.decode()
     desktop = en.get(reverse("callcenter:desktop"))
-    assert 'hx-trigger="every 2s"' in desktop.content.decode()
+    assert 'hx-trigger="every 750ms"' in desktop.content.decode()
     # back on the desktop from the call page on purpose: the banner stays, no second pop
     stay = en.get(reverse("callcenter:call_poll"), {"stay": call.call_id}, HTTP_HX_REQUEST="true")
     assert "HX-Redirect" not in stay and call_url in stay.content.decode()
