@@ -66,32 +66,26 @@ def _area_kind(order: ProductOrder) -> str:
 def work_order_create(*, order: ProductOrder) -> WorkOrder:
     """Decompose an order into its work order: steps from the template, deadline from the SLA table."""
     template = template_for(order)
-    now = timezone.now()
-    level = order.customer.service_level
     variant = order.address.cable_extension if order.address_id else ""
-    if template.work_type.startswith("fault_") and order.product_id and order.product.specification_id:
-        grade = order.product.specification.grade
-        variant = f"dia_{grade}" if grade else variant
     limit = sla_selectors.limit_for(
-        work_type=template.work_type, area_kind=_area_kind(order), service_level=level, variant=variant
-    )
+        work_type=template.work_type, area_kind=_area_kind(order), service_level=order.customer.service_level,
+        variant=variant,
+    )  # fmt: skip
     steps = list(template.steps.all())
     work_order = WorkOrder(
-        wo_no=f"W{secrets.token_hex(8)}",
-        order=order,
-        customer_id=order.customer_id,
-        product_id=order.product_id,
-        template=template,
-        work_type=template.work_type,
-        region_id=order.region_id,
-        area_id=order.area_id,
-        grid_id=order.grid_id,
-        priority=limit.priority if limit else 0,
-        needs_field_visit=any(s.kind == StepKind.FIELD for s in steps),
-        appointment_at=order.appointment_at,
-    )
+        order=order, customer_id=order.customer_id, product_id=order.product_id, template=template,
+        work_type=template.work_type, region_id=order.region_id, area_id=order.area_id, grid_id=order.grid_id,
+        needs_field_visit=any(s.kind == StepKind.FIELD for s in steps), appointment_at=order.appointment_at,
+    )  # fmt: skip
+    return _work_order_start(work_order, steps=steps, limit=limit, started_at=timezone.now())
+
+
+def _work_order_start(work_order: WorkOrder, *, steps: list, limit, started_at: datetime.datetime) -> WorkOrder:
+    """Save a new work order with its number, deadline and steps, and run it up to the first step for people."""
+    work_order.wo_no = f"W{secrets.token_hex(8)}"
+    work_order.priority = limit.priority if limit else 0
     if limit is not None:
-        sla_start(obj=work_order, limit=limit, started_at=now)
+        sla_start(obj=work_order, limit=limit, started_at=started_at)
     work_order.save()
     work_order.wo_no = f"G{timezone.localdate():%Y%m%d}{work_order.pk:08d}"
     work_order.save(update_fields=["wo_no"])
@@ -101,7 +95,7 @@ def work_order_create(*, order: ProductOrder) -> WorkOrder:
         for s in steps
     )  # fmt: skip
     _advance(work_order, actor=None)
-    return work_order
+    return WorkOrder.objects.get(pk=work_order.pk)  # automatic dispatch may have assigned it meanwhile
 
 
 def _advance(work_order: WorkOrder, *, actor) -> None:
@@ -179,24 +173,12 @@ def repair_work_order_create(
 ) -> WorkOrder:
     """A repair visit for a trouble ticket (障碍维修): the repair template's steps, the ticket's time limit."""
     template = WorkOrderTemplate.objects.prefetch_related("steps").get(order_type="repair", spec_kind="")
-    steps = list(template.steps.all())
+    work_type = limit.work_type if limit else template.work_type
     work_order = WorkOrder(
-        wo_no=f"W{secrets.token_hex(8)}", customer=customer, product=product, template=template,
-        work_type=limit.work_type if limit else template.work_type, region_id=region_id, area_id=area_id,
-        grid_id=grid_id, priority=limit.priority if limit else 0, needs_field_visit=True, notes=note[:500],
+        customer=customer, product=product, template=template, work_type=work_type, region_id=region_id,
+        area_id=area_id, grid_id=grid_id, needs_field_visit=True, notes=note[:500],
     )  # fmt: skip
-    if limit is not None:
-        sla_start(obj=work_order, limit=limit, started_at=started_at)
-    work_order.save()
-    work_order.wo_no = f"G{timezone.localdate():%Y%m%d}{work_order.pk:08d}"
-    work_order.save(update_fields=["wo_no"])
-    WorkOrderStep.objects.bulk_create(
-        WorkOrderStep(work_order=work_order, seq=s.seq, code=s.code, name=s.name, kind=s.kind,
-                      limit_minutes=s.limit_minutes)
-        for s in steps
-    )  # fmt: skip
-    _advance(work_order, actor=None)
-    return WorkOrder.objects.get(pk=work_order.pk)  # automatic dispatch may have assigned it meanwhile
+    return _work_order_start(work_order, steps=list(template.steps.all()), limit=limit, started_at=started_at)
 
 
 # --- Dispatch (派工) ---------------------------------------------------------------------------------------
