@@ -100,6 +100,34 @@ def call_wrap_up(
     return call
 
 
+@transaction.atomic
+def call_complete(
+    *, call: Call, agent, customer, interaction_type: str, reason=None, notes: str = "", outcome: str = "",
+    ticket: dict | None = None, callback_at: datetime.datetime | None = None, vas_add: tuple | None = None,
+    vas_remove=None,
+) -> Call:  # fmt: skip
+    """Wrap up a call with what the agent did in it — open a ticket, promise a callback, subscribe or unsubscribe
+    a VAS through the orders service — in one transaction: a refusal anywhere writes nothing."""
+    from orders.eligibility import OrderRequest
+    from orders.services.intake import order_submit
+
+    opened = None
+    if ticket is not None:
+        opened = ticket_open(customer=customer, description=notes, owner=agent, reason=reason, call=call, **ticket)
+    if callback_at is not None:
+        callback_schedule(customer=customer, agent=agent, due_at=callback_at, phone=call.calling_number or "",
+                          ticket=opened, note=outcome)  # fmt: skip
+    if vas_add is not None:
+        line, offering = vas_add
+        order_submit(request=OrderRequest(order_type="vas_add", customer=customer, product=line, offering=offering,
+                                          channel="hotline"), actor=agent)  # fmt: skip
+    if vas_remove is not None:
+        order_submit(request=OrderRequest(order_type="vas_remove", customer=customer, product=vas_remove,
+                                          channel="hotline"), actor=agent)  # fmt: skip
+    return call_wrap_up(call=call, agent=agent, interaction_type=interaction_type, reason=reason, notes=notes,
+                        outcome=outcome, customer=customer)  # fmt: skip
+
+
 # --- Trouble tickets ---------------------------------------------------------------------------------------------
 
 

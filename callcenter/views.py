@@ -11,7 +11,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -149,34 +148,18 @@ def _call_customer(request, call: Call):
 
 
 def _wrap_up(request, call: Call, customer, data: dict) -> None:
-    """All parts of the wrap-up in one transaction: an error in any of them writes nothing."""
-    from orders.eligibility import OrderRequest
-    from orders.services.intake import order_submit
-
-    agent, reason, notes = request.user, data["reason"], data["notes"]
-    with transaction.atomic():
-        ticket = None
-        if data["open_ticket"]:
-            ticket = services.ticket_open(
-                customer=customer, ticket_type=data["ticket_type"], description=notes, owner=agent, reason=reason,
-                product=data["product"], severity=data["severity"] or "minor", call=call,
-                needs_site_visit=data["needs_site_visit"],
-            )  # fmt: skip
-        if data["schedule_callback"]:
-            phone = call.calling_number or ""
-            services.callback_schedule(customer=customer, agent=agent, due_at=data["callback_at"], phone=phone,
-                                       ticket=ticket, note=data["outcome"])  # fmt: skip
-        if data["vas_add_offering"]:
-            vas = OrderRequest(order_type="vas_add", customer=customer, product=data["vas_add_line"],
-                               offering=data["vas_add_offering"], channel="hotline")  # fmt: skip
-            order_submit(request=vas, actor=agent)
-        if data["vas_remove"]:
-            vas = OrderRequest(
-                order_type="vas_remove", customer=customer, product=data["vas_remove"], channel="hotline"
-            )
-            order_submit(request=vas, actor=agent)
-        services.call_wrap_up(call=call, agent=agent, interaction_type=data["interaction_type"], reason=reason,
-                              notes=notes, outcome=data["outcome"], customer=customer)  # fmt: skip
+    ticket = None
+    if data["open_ticket"]:
+        ticket = {"ticket_type": data["ticket_type"], "product": data["product"],
+                  "severity": data["severity"] or "minor", "needs_site_visit": data["needs_site_visit"]}  # fmt: skip
+    services.call_complete(
+        call=call, agent=request.user, customer=customer, interaction_type=data["interaction_type"],
+        reason=data["reason"], notes=data["notes"], outcome=data["outcome"],
+        ticket=ticket,
+        callback_at=data["callback_at"] if data["schedule_callback"] else None,
+        vas_add=(data["vas_add_line"], data["vas_add_offering"]) if data["vas_add_offering"] else None,
+        vas_remove=data["vas_remove"],
+    )  # fmt: skip
 
 
 @_perms_required(AGENT)
