@@ -4,7 +4,6 @@ Views translate between the browser and callcenter.services / orders.services.in
 
 from __future__ import annotations
 
-import datetime
 import uuid
 from functools import wraps
 
@@ -16,11 +15,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm.accounts.selectors import regions_visible_to, staff_profile
 from crm.sla import selectors as sla_selectors
+from crm.sla.display import SLA_LABELS, time_left_text
 from crm.ui.lists import Column, StaffListView
 from customers.privacy import mask_phone
 from customers.selectors import customer_search
@@ -31,15 +31,6 @@ from .models import Call, Callback, Outage, TroubleTicket
 AGENT = "accounts.handle_interactions"
 SUPERVISOR = "accounts.supervise_hotline"
 DISPATCHER = "accounts.dispatch_work_orders"
-SLA_LABELS = {
-    "ok": gettext_lazy("On time"),
-    "warning": gettext_lazy("Due soon"),
-    "breached": gettext_lazy("Overdue"),
-    "paused": gettext_lazy("Clock paused"),
-    "met": gettext_lazy("Met"),
-    "late": gettext_lazy("Late"),
-    "none": gettext_lazy("No time limit"),
-}
 
 
 def _perms_required(*perms):
@@ -58,22 +49,6 @@ def _perms_required(*perms):
 
 
 hotline_required = _perms_required(AGENT, SUPERVISOR)
-
-
-def time_left_text(delta: datetime.timedelta | None) -> str:
-    """“5 hours left” / “overdue by 2 hours”."""
-    if delta is None:
-        return ""
-    minutes = int(abs(delta).total_seconds() // 60)
-    if minutes < 60:
-        text = ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
-    elif minutes < 48 * 60:
-        text = ngettext("%(n)d hour", "%(n)d hours", minutes // 60) % {"n": minutes // 60}
-    else:
-        text = ngettext("%(n)d day", "%(n)d days", minutes // 1440) % {"n": minutes // 1440}
-    if delta.total_seconds() < 0:
-        return _("overdue by %(duration)s") % {"duration": text}
-    return _("%(duration)s left") % {"duration": text}
 
 
 def _with_sla(tickets, now=None):

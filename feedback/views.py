@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm.accounts.models import Region
-from crm.accounts.selectors import regions_visible_to, staff_profile, visibility_scope
+from crm.accounts.selectors import regions_visible_to, scoped_region, visibility_scope
 from crm.audit.services import audit_export
-from crm.ui.exports import csv_response
+from crm.ui.exports import csv_response, day_start, query_without_export
 
 from . import selectors, services
 
@@ -111,24 +111,6 @@ class IndexFilterForm(forms.Form):
         return cleaned
 
 
-def _day_start(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
-
-
-def _query_without_export(request) -> str:
-    params = request.GET.copy()
-    params.pop("export", None)
-    return params.urlencode()
-
-
-def _scope_region(user) -> Region | None:
-    scope = visibility_scope(user)
-    if scope.all_regions or scope.nothing:
-        return None
-    profile = staff_profile(user)
-    return profile.region if profile else None
-
-
 def _percent(value) -> str:
     return "" if value is None else f"{value:.1f}"
 
@@ -150,8 +132,8 @@ def satisfaction(request):
     group_by = values.get("group_by") or "region"
     region = values.get("region")
     rows = selectors.satisfaction_index(
-        since=_day_start(since_day),
-        until=_day_start(until_day + datetime.timedelta(days=1)),
+        since=day_start(since_day),
+        until=day_start(until_day + datetime.timedelta(days=1)),
         group_by=group_by,
         region=region,
         user=request.user,
@@ -164,7 +146,7 @@ def satisfaction(request):
             raise PermissionDenied(_("You may not export this list."))
         header = [group_label, _("Answered"), _("Satisfied"), _("Dissatisfied"), _("Satisfaction (%)")]
         lines = [[r.label, r.answered, r.satisfied, r.dissatisfied, _percent(r.index)] for r in rows]
-        audit_export(list_name="feedback.satisfaction", row_count=len(lines), filters=_query_without_export(request))
+        audit_export(list_name="feedback.satisfaction", row_count=len(lines), filters=query_without_export(request))
         return csv_response(f"satisfaction-{group_by}-{since_day}-{until_day}", request.user, header, lines)
 
     chart = {
@@ -180,10 +162,10 @@ def satisfaction(request):
         "until": until_day,
         "region": region,
         "group_label": group_label,
-        "scope_region": _scope_region(request.user),
+        "scope_region": scoped_region(request.user),
         "chart": chart,
         "can_export": request.user.has_perm(EXPORT),
-        "filter_query": _query_without_export(request),
+        "filter_query": query_without_export(request),
     }
     return render(request, "feedback/satisfaction.html", context)
 

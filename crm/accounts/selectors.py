@@ -85,3 +85,12 @@ def regions_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Regio
 
 def org_units_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[OrgUnit]:
     return visibility_scope(user).filter(OrgUnit.objects.select_related("region", "grid"))
+
+
+def scoped_region(user: AbstractBaseUser | AnonymousUser) -> Region | None:
+    """The one region a regional user's pages are limited to; None for province-level staff (they choose)."""
+    scope = visibility_scope(user)
+    if scope.all_regions or scope.nothing:
+        return None
+    profile = staff_profile(user)
+    return profile.region if profile else None

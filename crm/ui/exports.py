@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from collections.abc import Iterable, Sequence
 
@@ -73,3 +74,15 @@ def _excel_value(value: object) -> object:
     if isinstance(value, (str, int, float)) or value is None or hasattr(value, "year"):
         return value
     return str(value)
+
+
+def query_without_export(request) -> str:
+    """The page's filters as a query string, without the export switch (for links and the audit entry)."""
+    params = request.GET.copy()
+    params.pop("export", None)
+    return params.urlencode()
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of a day in the operator's time zone (reports count whole local days)."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())

@@ -4,7 +4,6 @@ plain POSTs with a redirect."""
 
 from __future__ import annotations
 
-import datetime
 from urllib.parse import urlencode
 
 import django_filters
@@ -17,10 +16,11 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm.accounts.models import Grid, OrgUnit
+from crm.sla.display import SLA_LABELS, time_left_text
 from crm.ui.lists import Column, StaffListView
 
 from ..models import StepKind, WorkOrder, WorkOrderStep
@@ -30,36 +30,6 @@ from ..services.intake import OrderStateError
 
 DISPATCH = "accounts.dispatch_work_orders"
 SERVICE_ERRORS = (work.WorkOrderError, OrderStateError, ValueError, PermissionError)
-
-SLA_LABELS = {
-    "ok": gettext_lazy("On time"),
-    "warning": gettext_lazy("Due soon"),
-    "breached": gettext_lazy("Overdue"),
-    "paused": gettext_lazy("Clock paused"),
-    "met": gettext_lazy("Met"),
-    "late": gettext_lazy("Late"),
-    "none": gettext_lazy("No time limit"),
-}
-
-
-def duration_text(delta: datetime.timedelta) -> str:
-    minutes = int(abs(delta).total_seconds() // 60)
-    if minutes < 60:
-        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
-    hours = minutes // 60
-    if hours < 48:
-        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
-    days = hours // 24
-    return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
-
-
-def time_left_text(delta: datetime.timedelta | None) -> str:
-    """“5 hours left” / “overdue by 2 hours” (剩余 5 小时 / 超时 2 小时)."""
-    if delta is None:
-        return ""
-    if delta.total_seconds() < 0:
-        return _("overdue by %(duration)s") % {"duration": duration_text(delta)}
-    return _("%(duration)s left") % {"duration": duration_text(delta)}
 
 
 def label_cards(cards) -> list:

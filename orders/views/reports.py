@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from crm.accounts.models import OrgUnit, Region
-from crm.accounts.selectors import regions_visible_to, staff_profile, visibility_scope
+from crm.accounts.selectors import regions_visible_to, scoped_region, visibility_scope
 from crm.audit.services import audit_export
-from crm.ui.exports import csv_response, xlsx_response
+from crm.ui.exports import csv_response, day_start, query_without_export, xlsx_response
 
 from ..models import OrderType
 from ..selectors import reports as selectors
@@ -121,16 +121,10 @@ def _filters(form: forms.Form) -> dict:
     return form.cleaned_data if form.is_valid() else {}
 
 
-def _query_without_export(request) -> str:
-    params = request.GET.copy()
-    params.pop("export", None)
-    return params.urlencode()
-
-
 def _export(request, *, list_name: str, filename: str, header: list[str], rows: list[list], fmt: str):
     if not request.user.has_perm(EXPORT):
         raise PermissionDenied(_("You may not export this list."))
-    audit_export(list_name=list_name, row_count=len(rows), filters=_query_without_export(request))
+    audit_export(list_name=list_name, row_count=len(rows), filters=query_without_export(request))
     builder = xlsx_response if fmt == "xlsx" else csv_response
     return builder(filename, request.user, header, rows)
 
@@ -175,7 +169,7 @@ def commissions(request):
         "form": form,
         "month": month,
         "region": region,
-        "scope_region": _scope_region(request.user),
+        "scope_region": scoped_region(request.user),
         "statement": statement,
         "type_labels": type_labels,
         "lines": lines,
@@ -186,7 +180,7 @@ def commissions(request):
         "chart": chart,
         "top_outlets": TOP_OUTLETS,
         "can_export": request.user.has_perm(EXPORT),
-        "filter_query": _query_without_export(request),
+        "filter_query": query_without_export(request),
     }
     return render(request, "orders/reports/commissions.html", context)
 
@@ -213,15 +207,6 @@ def _commissions_export(request, statement, type_labels: list[tuple[str, str]], 
         rows.append(row)
     return _export(request, list_name="orders.commissions", filename=f"commissions-{statement.month:%Y-%m}",
                    header=header, rows=rows, fmt=fmt)  # fmt: skip
-
-
-def _scope_region(user) -> Region | None:
-    """The one region a regional user's reports are limited to (shown instead of the region choice)."""
-    scope = visibility_scope(user)
-    if scope.all_regions or scope.nothing:
-        return None
-    profile = staff_profile(user)
-    return profile.region if profile else None
 
 
 # --- One outlet's statement ------------------------------------------------------------------------------------
@@ -270,11 +255,6 @@ def _statement_export(request, statement, fmt: str):
 # --- Time-limit KPIs ---------------------------------------------------------------------------------------------
 
 
-def _day_start(day: datetime.date) -> datetime.datetime:
-    # Days are the operator's (settings.TIME_ZONE), like the SLA clock's working hours.
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
-
-
 def late_text(delta: datetime.timedelta) -> str:
     """How late, to the minute: "2 d 3 h", "5 h 12 min", "40 min"."""
     minutes = max(0, int(delta.total_seconds() // 60))
@@ -304,7 +284,7 @@ def sla_kpis(request):
     until_day = values.get("until") or today
     since_day = values.get("since") or until_day - datetime.timedelta(days=KPI_DAYS - 1)
     region = values.get("region")
-    since, until = _day_start(since_day), _day_start(until_day + datetime.timedelta(days=1))
+    since, until = day_start(since_day), day_start(until_day + datetime.timedelta(days=1))
     kpis = selectors.work_order_kpis(request.user, since=since, until=until, region=region)
 
     if request.GET.get("export") == "csv":
@@ -335,7 +315,7 @@ def sla_kpis(request):
         "since": since_day,
         "until": until_day,
         "region": region,
-        "scope_region": _scope_region(request.user),
+        "scope_region": scoped_region(request.user),
         "kpis": [{"kpi": k, "label": work_type_label(k.work_type)} for k in kpis],
         "totals": {"finished": finished, "on_time": on_time, "late": finished - on_time, "percent": overall},
         "breaches": [
@@ -345,7 +325,7 @@ def sla_kpis(request):
         "breach_limit": selectors.RECENT_BREACHES,
         "chart": chart,
         "can_export": request.user.has_perm(EXPORT),
-        "filter_query": _query_without_export(request),
+        "filter_query": query_without_export(request),
     }
     return render(request, "orders/reports/sla_kpis.html", context)
 
