@@ -383,12 +383,13 @@ def outage_declare(*, title: str, region, actor, area=None, access_point=None, c
     outage.save()
     if notify:
         from crm.messaging.services import sms_send
-        from orders.services.notify import customer_phone
+        from customers.selectors import preferred_phones
 
+        phones = preferred_phones([c.party_id for c in customers])
         body = _("[China Telecom] A network fault in your area is being repaired: %(title)s. We apologise.") % {
             "title": title}  # fmt: skip
         for customer in customers:
-            sms_send(recipient=customer_phone(customer), body=body, purpose="outage",
+            sms_send(recipient=phones.get(customer.party_id, ""), body=body, purpose="outage",
                      related=[{"@referredType": "Outage", "id": outage.outage_no}])  # fmt: skip
     return outage
 

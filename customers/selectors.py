@@ -12,7 +12,15 @@ from django.utils import timezone
 from crm.accounts.selectors import visibility_scope
 
 from .identity import ID_RE, USCC_RE
-from .models import AccountVisit, CommunicationPlan, Customer, KeyAccountContract, PartyInteraction, ServiceLevelChange
+from .models import (
+    AccountVisit,
+    CommunicationPlan,
+    ContactMedium,
+    Customer,
+    KeyAccountContract,
+    PartyInteraction,
+    ServiceLevelChange,
+)
 
 MOBILE_RE = re.compile(r"^1\d{10}$")
 CUSTOMER_NO_RE = re.compile(r"^C\d{6,}$", re.IGNORECASE)
@@ -183,3 +191,21 @@ def key_account_panels(customer: Customer) -> dict[str, list]:
         "visits": list(AccountVisit.objects.filter(customer=customer).select_related("visitor")[:10]),
         "plans": list(customer.communication_plans.filter(is_active=True).select_related("owner")[:10]),
     }
+
+
+def preferred_phones(party_ids) -> dict[int, str]:
+    """Each party's phone to text: the preferred one, else the first on file (one query for many parties)."""
+    phones: dict[int, str] = {}
+    rows = (
+        ContactMedium.objects.filter(party_id__in=party_ids, kind="phone")
+        .order_by("party_id", "-is_preferred", "id")
+        .values_list("party_id", "value")
+    )
+    for party_id, value in rows:
+        phones.setdefault(party_id, value)
+    return phones
+
+
+def preferred_phone(customer: Customer) -> str:
+    """The phone to text a customer on (empty when none is on file)."""
+    return preferred_phones([customer.party_id]).get(customer.party_id, "")

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.messaging.services import sms_send
+from customers.selectors import preferred_phone
 from customers.services import interaction_record
 
 from .models import CareTask, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion
@@ -95,9 +96,7 @@ def survey_send(*, work_order=None, ticket=None) -> SurveyInvitation | None:
         product_kind = _product_kind(ticket.product)
         related = [{"@referredType": "TroubleTicket", "id": ticket.ticket_no}]
 
-    from orders.services.notify import customer_phone
-
-    phone = customer_phone(customer)
+    phone = preferred_phone(customer)
     invitation = SurveyInvitation(
         survey=survey,
         customer=customer,

@@ -6,23 +6,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from crm.messaging.services import sms_send
-from customers.models import ContactMedium
+from customers.selectors import preferred_phone
 from customers.services import interaction_record
 
 from ..models import ProductOrder
 
 # States worth a text message; the others only appear on the timeline of the order itself.
 NOTIFIED_STATES = {"inProgress", "pending", "completed", "cancelled"}
-
-
-def customer_phone(customer) -> str:
-    medium = (
-        ContactMedium.objects.filter(party_id=customer.party_id, kind="phone")
-        .order_by("-is_preferred", "id")
-        .values_list("value", flat=True)
-        .first()
-    )
-    return medium or ""
 
 
 def order_status(order: ProductOrder) -> None:
@@ -35,7 +25,7 @@ def order_status(order: ProductOrder) -> None:
             "type": order.get_order_type_display(),
             "state": order.get_state_display(),
         }
-    phone = customer_phone(order.customer)
+    phone = preferred_phone(order.customer)
     related = [{"@referredType": "ProductOrder", "id": order.order_no}]
     sms_send(recipient=phone, body=body, purpose="order_status", related=related)
     if phone:
