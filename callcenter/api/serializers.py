@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from crm.api.serializers import TMFSerializer
+from crm.api.serializers import TMFSerializer, iso_or_none
 
 from ..models import Call, TroubleTicket
 from ..models.tickets import TicketStatus
-
-
-def _dt(value) -> str | None:
-    return value.isoformat() if value else None
 
 
 def is_note(change) -> bool:
@@ -42,15 +38,15 @@ class TroubleTicketSerializer(TMFSerializer):
             "severity": ticket.severity,
             "priority": str(ticket.priority),
             "status": ticket.status,
-            "statusChangeDate": _dt(last.at if last else None),
+            "statusChangeDate": iso_or_none(last.at if last else None),
             "statusChangeReason": last.note if last else "",
             "statusChangeHistory": [
-                {"status": c.to_status, "changeDate": _dt(c.at), "changeReason": c.note} for c in moves
+                {"status": c.to_status, "changeDate": iso_or_none(c.at), "changeReason": c.note} for c in moves
             ],
-            "creationDate": _dt(ticket.created_at),
-            "lastUpdate": _dt(ticket.updated_at),
-            "expectedResolutionDate": _dt(ticket.due_at),
-            "resolutionDate": _dt(ticket.resolved_at),
+            "creationDate": iso_or_none(ticket.created_at),
+            "lastUpdate": iso_or_none(ticket.updated_at),
+            "expectedResolutionDate": iso_or_none(ticket.due_at),
+            "resolutionDate": iso_or_none(ticket.resolved_at),
             "resolution": ticket.resolution,
             "channel": {"id": "hotline", "name": "hotline"} if ticket.call_id else None,
             "relatedEntity": entities,
@@ -71,7 +67,7 @@ class TroubleTicketSerializer(TMFSerializer):
             "troubleTicketRelationship": [{"id": str(ticket.parent_id), "relationshipType": "isChildOf"}]
             if ticket.parent_id
             else [],
-            "note": [{"text": c.note, "date": _dt(c.at)} for c in changes if is_note(c)],
+            "note": [{"text": c.note, "date": iso_or_none(c.at)} for c in changes if is_note(c)],
         }
 
 

@@ -44,3 +44,8 @@ class TMFSerializer(serializers.Serializer):
             return data
         names = {name.strip() for name in wanted.split(",") if name.strip()}
         return {k: v for k, v in data.items() if k in names or k in ALWAYS}
+
+
+def iso_or_none(value) -> str | None:
+    """A date or time as TMF writes it (ISO 8601), or null."""
+    return value.isoformat() if value else None

@@ -5,13 +5,9 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from crm.api.serializers import TMFSerializer
+from crm.api.serializers import TMFSerializer, iso_or_none
 
 from ..models import OrderType, ProductOrder, ProductOrderItem
-
-
-def _dt(value) -> str | None:
-    return value.isoformat() if value else None
 
 
 class ProductOrderSerializer(TMFSerializer):
@@ -49,10 +45,10 @@ class ProductOrderSerializer(TMFSerializer):
             "priority": str(order.priority),
             "channel": [{"id": order.channel, "name": order.get_channel_display(), "role": "salesChannel"}]
             + ([{"id": str(order.outlet_id), "name": str(order.outlet), "role": "outlet"}] if order.outlet_id else []),
-            "orderDate": _dt(order.submitted_at or order.created_at),
-            "requestedStartDate": _dt(order.appointment_at),
-            "completionDate": _dt(order.completed_at),
-            "cancellationDate": _dt(order.cancelled_at),
+            "orderDate": iso_or_none(order.submitted_at or order.created_at),
+            "requestedStartDate": iso_or_none(order.appointment_at),
+            "completionDate": iso_or_none(order.completed_at),
+            "cancellationDate": iso_or_none(order.cancelled_at),
             "cancellationReason": order.cancellation_reason or None,
             "billingAccount": {"id": str(order.billing_account_id), "@referredType": "BillingAccount"}
             if order.billing_account_id
@@ -82,8 +78,8 @@ class CancelProductOrderSerializer(TMFSerializer):
         return {
             "state": "done",
             "cancellationReason": order.cancellation_reason,
-            "requestedCancellationDate": _dt(order.cancelled_at),  # cancelled as soon as asked
-            "effectiveCancellationDate": _dt(order.cancelled_at),
+            "requestedCancellationDate": iso_or_none(order.cancelled_at),  # cancelled as soon as asked
+            "effectiveCancellationDate": iso_or_none(order.cancelled_at),
             "productOrder": {"id": str(order.pk), "href": href, "@referredType": "ProductOrder"},
         }
 
@@ -179,7 +175,7 @@ class ProductOrderPatch(serializers.Serializer):
         return {
             "description": order.description,
             "note": [{"text": order.description}] if order.description else [],
-            "requestedStartDate": _dt(order.appointment_at),
+            "requestedStartDate": iso_or_none(order.appointment_at),
             "state": order.state,
         }
 
