@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from crm.accounts.models import Area, Region, StaffProfile
 from crm.accounts.roles import Role
-from crm.demo.engine import SeedContext, demo_step
+from crm.demo.engine import SeedContext, demo_step, quota
 from crm.sla.clock import CALENDAR, deadline
 from crm.sla.models import ServiceLimit, SlaBreach
 from crm.sla.selectors import limit_for, work_calendar
@@ -117,16 +117,6 @@ class CallPlan:
     answered: datetime.datetime = None  # type: ignore[assignment]
     ended: datetime.datetime = None  # type: ignore[assignment]
     ticket: Ticket | None = None
-
-
-def quota(total: int, mix: list[tuple[str, int]]) -> list[str]:
-    """``total`` values in the proportions of ``mix`` (largest remainders)."""
-    weight = sum(w for _v, w in mix)
-    exact = [(value, total * w / weight) for value, w in mix]
-    counts = {value: int(share) for value, share in exact}
-    for value, _share in sorted(exact, key=lambda e: e[1] - int(e[1]), reverse=True)[: total - sum(counts.values())]:
-        counts[value] += 1
-    return [value for value, _w in mix for _ in range(counts[value])]
 
 
 @demo_step(order=55, name="calls")

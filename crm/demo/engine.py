@@ -167,3 +167,13 @@ def run_steps(ctx: SeedContext, steps: list[DemoStep] | None = None) -> SeedCont
         ctx.timings[step.name] = time.monotonic() - started
         ctx.log(f"  {step.name}: {ctx.timings[step.name]:.1f}s")
     return ctx
+
+
+def quota(total: int, mix: list[tuple[str, int]]) -> list[str]:
+    """``total`` values in the proportions of ``mix`` (largest remainders), so small data sets keep the mix too."""
+    weight = sum(w for _v, w in mix)
+    exact = [(value, total * w / weight) for value, w in mix]
+    counts = {value: int(share) for value, share in exact}
+    for value, _share in sorted(exact, key=lambda e: e[1] - int(e[1]), reverse=True)[: total - sum(counts.values())]:
+        counts[value] += 1
+    return [value for value, _w in mix for _ in range(counts[value])]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from crm.demo.engine import SeedContext, demo_step
+from crm.demo.engine import SeedContext, demo_step, quota
 
 from ..models import Product, ProductOrder
 from .pools import Cand, Pools, load_pools
@@ -34,16 +34,6 @@ DEMO_TECHNICIAN = [("assigned", False), ("assigned", False), ("assigned", True),
 DEMO_WAITING = [("open", False)] * 5 + [("open", True)]
 OPEN_TYPES = [("new", 55), ("move", 25), ("transfer", 8), ("port_out", 12)]
 OPEN_STATES = [("open", 30), ("assigned", 40), ("inProgress", 18), ("held", 12)]
-
-
-def quota(total: int, mix: list[tuple[str, int]]) -> list[str]:
-    """``total`` values in the proportions of ``mix`` (largest remainders), so small data sets keep the mix too."""
-    weight = sum(w for _v, w in mix)
-    exact = [(value, total * w / weight) for value, w in mix]
-    counts = {value: int(share) for value, share in exact}
-    for value, _share in sorted(exact, key=lambda e: e[1] - int(e[1]), reverse=True)[: total - sum(counts.values())]:
-        counts[value] += 1
-    return [value for value, _w in mix for _ in range(counts[value])]
 
 
 @demo_step(order=40, name="orders")
