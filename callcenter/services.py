@@ -479,7 +479,7 @@ def tickets_sla_sweep(*, now: datetime.datetime | None = None):
         breach.escalated_to = sorted({p.get_username() for p in people})
         breach.save(update_fields=["escalated_to"])
 
-    running = running.select_related("owner__staff_profile__org_unit__lead__staff_profile")
+    running = running.select_related("customer", "owner__staff_profile__org_unit__lead__staff_profile")
     return sla_sweep(queryset=running, now=now, on_warn=on_warn, on_breach=on_breach)
 
 

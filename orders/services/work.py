@@ -9,7 +9,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,7 @@ from crm.accounts.models import OrgUnit
 from crm.audit.services import audit_record
 from crm.messaging.services import sms_send
 from crm.sla import selectors as sla_selectors
+from crm.sla.models import ServiceLimit
 from crm.sla.services import SLA_FIELDS, sla_pause, sla_resume, sla_start, sla_stop, sla_sweep
 
 from ..models import (
@@ -438,16 +439,21 @@ def work_orders_sla_sweep(*, now: datetime.datetime | None = None) -> tuple[list
 ARRIVAL_MINUTES_DEFAULT = 120  # the standard: on site within 2 hours of dispatch, unless an appointment was agreed
 
 
-def arrival_due(work_order: WorkOrder) -> datetime.datetime | None:
-    """When the technician must be on site: the agreed appointment, else dispatch + the onsite-arrival limit."""
+def arrival_due(work_order: WorkOrder, *, limits: dict | None = None) -> datetime.datetime | None:
+    """When the technician must be on site: the agreed appointment, else dispatch + the onsite-arrival limit.
+    ``limits`` memoizes the limit per (area kind, level) across a sweep."""
     if work_order.appointment_at:
         return work_order.appointment_at
     if work_order.dispatched_at is None:
         return None
-    limit = sla_selectors.limit_for(work_type="onsite_arrival", area_kind=work_order.area.kind if work_order.area_id
-                                    else "", service_level=work_order.customer.service_level)  # fmt: skip
-    minutes = limit.resolution_minutes if limit else ARRIVAL_MINUTES_DEFAULT
-    return work_order.dispatched_at + datetime.timedelta(minutes=minutes)
+    key = (work_order.area.kind if work_order.area_id else "", work_order.customer.service_level)
+    if limits is None or key not in limits:
+        limit = sla_selectors.limit_for(work_type="onsite_arrival", area_kind=key[0], service_level=key[1])
+        minutes = limit.resolution_minutes if limit else ARRIVAL_MINUTES_DEFAULT
+        if limits is None:
+            return work_order.dispatched_at + datetime.timedelta(minutes=minutes)
+        limits[key] = minutes
+    return work_order.dispatched_at + datetime.timedelta(minutes=limits[key])
 
 
 def _tell(work_order: WorkOrder, *, body: str, purpose: str, leads: bool) -> None:
@@ -465,13 +471,23 @@ def field_deadlines_sweep(*, now: datetime.datetime | None = None) -> tuple[list
     leads are told; the installation/fault report not written within 24 h of finishing — likewise. Once each."""
     now = now or timezone.now()
     late, overdue = [], []
+    shortest = (
+        ServiceLimit.objects.filter(work_type="onsite_arrival", is_active=True).aggregate(m=Min("resolution_minutes"))[
+            "m"
+        ]
+        or ARRIVAL_MINUTES_DEFAULT
+    )
+    # Only work that could be late by now, waiting in a field step, is looked at one by one.
     waiting = WorkOrder.objects.filter(
-        state=WorkOrder.State.ASSIGNED, started_at__isnull=True, arrival_late_at__isnull=True, needs_field_visit=True
-    ).select_related("area", "customer", "technician__staff_profile")
+        Q(appointment_at__lt=now)
+        | Q(appointment_at__isnull=True, dispatched_at__lt=now - datetime.timedelta(minutes=shortest)),
+        state=WorkOrder.State.ASSIGNED, started_at__isnull=True, arrival_late_at__isnull=True, needs_field_visit=True,
+        steps__state=WorkOrderStep.State.OPEN, steps__kind=StepKind.FIELD,
+    ).select_related("area", "customer", "technician__staff_profile")  # fmt: skip
+    limits: dict = {}
     for work_order in waiting:
-        due = arrival_due(work_order)
-        step = current_step(work_order)
-        if due is None or due >= now or step is None or step.kind != StepKind.FIELD:
+        due = arrival_due(work_order, limits=limits)
+        if due is None or due >= now:
             continue
         if WorkOrder.objects.filter(pk=work_order.pk, arrival_late_at__isnull=True).update(arrival_late_at=now):
             _tell(work_order, body=_("Work order %(wo)s: nobody on site yet (due %(due)s).") % {
