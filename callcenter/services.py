@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import secrets
 
 from django.db import transaction
 from django.db.models import Q
@@ -206,7 +207,7 @@ def ticket_open(
         raise ValueError(_("The subscription belongs to another customer."))
     now = timezone.now()
     ticket = TroubleTicket(
-        ticket_no=f"T{timezone.localdate():%Y%m%d}{now.microsecond:06d}", ticket_type=ticket_type, severity=severity,
+        ticket_no=f"T{secrets.token_hex(8)}", ticket_type=ticket_type, severity=severity,
         customer=customer, product=product, reason=reason, description=description.strip(), owner=owner,
         call=call, region_id=customer.region_id, area_id=customer.area_id, grid_id=customer.grid_id,
     )  # fmt: skip
@@ -360,8 +361,10 @@ def outage_declare(*, title: str, region, actor, area=None, access_point=None, c
     from orders.models import Product
 
     owner = actor
-    outage = Outage.objects.create(outage_no="tmp", title=title, region=region, area=area, access_point=access_point,
-                                   cell=cell, declared_by=actor, started_at=timezone.now())  # fmt: skip
+    outage = Outage.objects.create(
+        outage_no=f"O{secrets.token_hex(8)}", title=title, region=region, area=area, access_point=access_point,
+        cell=cell, declared_by=actor, started_at=timezone.now(),
+    )  # fmt: skip
     outage.outage_no = f"O{outage.pk:08d}"
     affected = Product.objects.filter(region=region).exclude(status="terminated")
     if access_point is not None:
