@@ -43,6 +43,8 @@ PERMISSIONS: list[tuple[str, str]] = [
     ("edit_knowledge", "Edit the knowledge base"),
     ("supervise_hotline", "Supervise the hotline: queues, escalations, ownership transfers"),
     ("manage_event_deliveries", "See and replay API event deliveries"),
+    ("manage_collections", "Work the arrears collection lists (催缴)"),
+    ("view_billing_feeds", "See billing feed batches and their rejected rows"),
 ]
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -54,11 +56,18 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "take_payments",
         "export_lists",
         "override_arrears",
+        "manage_collections",
     },
     Role.CALL_AGENT: {"search_customers", "handle_interactions"},
     Role.DISPATCHER: {"search_customers", "dispatch_work_orders", "export_lists", "view_dashboards"},
     Role.FIELD_TECHNICIAN: {"work_field_orders"},
-    Role.ACCOUNT_MANAGER: {"search_customers", "manage_key_accounts", "reveal_personal_data", "export_lists"},
+    Role.ACCOUNT_MANAGER: {
+        "search_customers",
+        "manage_key_accounts",
+        "reveal_personal_data",
+        "export_lists",
+        "manage_collections",
+    },
     Role.MARKETING_ANALYST: {"search_customers", "run_campaigns", "export_lists", "view_dashboards"},
     Role.MANAGER: {
         "search_customers",
@@ -70,6 +79,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "approve_sensitive",
         "edit_knowledge",
         "supervise_hotline",
+        "manage_collections",
+        "view_billing_feeds",
     },
     Role.ADMIN: {codename for codename, _name in PERMISSIONS},
     Role.API_CLIENT: set(),

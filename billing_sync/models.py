@@ -1,1 +1,0 @@
-"""Models of the billing integration app; its issue fills them in."""

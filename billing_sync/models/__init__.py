@@ -1,0 +1,36 @@
+"""Billing integration (计费集成): feeds from billing, bills, payments, balances, usage, and arrears management."""
+
+from .bills import AccountBalance, BillItem, CustomerBill, Payment
+from .dunning import (
+    CollectionTask,
+    DunningAction,
+    DunningCase,
+    DunningPhase,
+    DunningRule,
+    Instalment,
+    InstalmentPlan,
+    PromiseToPay,
+    WriteOff,
+)
+from .feeds import FeedBatch, FeedRejection
+from .usage import UsageMonthly, UsageRecord
+
+__all__ = [
+    "AccountBalance",
+    "BillItem",
+    "CollectionTask",
+    "CustomerBill",
+    "DunningAction",
+    "DunningCase",
+    "DunningPhase",
+    "DunningRule",
+    "FeedBatch",
+    "FeedRejection",
+    "Instalment",
+    "InstalmentPlan",
+    "Payment",
+    "PromiseToPay",
+    "UsageMonthly",
+    "UsageRecord",
+    "WriteOff",
+]

@@ -1,0 +1,104 @@
+"""Usage records (详单, TMF635 Usage) and the monthly totals per subscription kept as they load.
+
+On PostgreSQL ``UsageRecord`` is a table partitioned by month of ``started_at`` (see the migration and
+``billing_sync.services.partitions``); its primary key there is (id, started_at). Records are never updated."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class UsageType(models.TextChoices):
+    VOICE = "voice", _("Voice (语音)")
+    SMS = "sms", _("SMS (短信)")
+    DATA = "data", _("Data (流量)")
+
+
+class Roaming(models.TextChoices):
+    NONE = "none", _("Not roaming")
+    DOMESTIC = "domestic", _("Domestic roaming (国内漫游)")
+    INTERNATIONAL = "international", _("International roaming (国际漫游)")
+
+
+class UsageRecord(models.Model):
+    """One call, message or data session of a subscription, as rated by billing (话单)."""
+
+    Type = UsageType
+
+    id = models.BigAutoField(primary_key=True)
+    record_key = models.CharField(_("record key"), max_length=64)
+    started_at = models.DateTimeField(_("start time"))
+    # No database foreign keys on this table: COPY speed, and partitions are dropped by month.
+    account = models.ForeignKey(
+        "customers.BillingAccount", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False,
+        verbose_name=_("account"),
+    )  # fmt: skip
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False,
+        verbose_name=_("customer"),
+    )  # fmt: skip
+    product = models.ForeignKey(
+        "orders.Product", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False,
+        verbose_name=_("subscription"),
+    )  # fmt: skip
+    service_number = models.CharField(_("service number"), max_length=32)
+    usage_type = models.CharField(_("type"), max_length=8, choices=UsageType.choices)
+    outgoing = models.BooleanField(_("outgoing"), default=True)
+    other_number = models.CharField(_("other party"), max_length=32, blank=True)
+    duration_s = models.PositiveIntegerField(_("duration (s)"), default=0)
+    volume_kb = models.PositiveBigIntegerField(_("volume (KB)"), default=0)
+    cell_id = models.CharField(_("cell"), max_length=20, blank=True)
+    roaming = models.CharField(_("roaming"), max_length=16, choices=Roaming.choices, default=Roaming.NONE)
+    charge = models.DecimalField(_("charge"), max_digits=10, decimal_places=2, default=0)
+    batch_id = models.BigIntegerField(_("batch"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("usage record (详单)")
+        verbose_name_plural = _("usage records")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["record_key", "started_at"], name="usage_record_once"),
+        ]
+        indexes = [
+            models.Index(fields=["product", "started_at"], name="usage_product_time_idx"),
+            models.Index(fields=["account", "started_at"], name="usage_account_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.record_key
+
+
+class UsageMonthly(models.Model):
+    """A subscription's usage in one month (月使用量), added to as records load: the 360 trend and the features."""
+
+    product = models.ForeignKey(
+        "orders.Product", on_delete=models.CASCADE, related_name="usage_months", verbose_name=_("subscription")
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="usage_months", verbose_name=_("customer")
+    )
+    account = models.ForeignKey(
+        "customers.BillingAccount", on_delete=models.CASCADE, related_name="+", verbose_name=_("account")
+    )
+    month = models.DateField(_("month"))
+    voice_calls = models.PositiveIntegerField(_("calls"), default=0)
+    voice_seconds = models.PositiveBigIntegerField(_("call seconds"), default=0)
+    sms_count = models.PositiveIntegerField(_("messages"), default=0)
+    data_kb = models.PositiveBigIntegerField(_("data (KB)"), default=0)
+    roaming_records = models.PositiveIntegerField(_("roaming records"), default=0)
+    charge = models.DecimalField(_("charge"), max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("monthly usage (月使用量)")
+        verbose_name_plural = _("monthly usage")
+        ordering = ["product", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "month"], name="usage_month_once"),
+            models.CheckConstraint(condition=Q(month__day=1), name="usage_month_first_day"),
+        ]
+        indexes = [models.Index(fields=["customer", "-month"], name="usage_month_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.month:%Y-%m}"

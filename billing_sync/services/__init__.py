@@ -1,0 +1,1 @@
+"""Writes of the billing integration: feeds, payments, balances, arrears management and collection."""
