@@ -8,3 +8,13 @@ class BillingSyncConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "billing_sync"
     verbose_name = _("Billing integration")
+
+    def ready(self) -> None:
+        from crm.audit import registry
+
+        from . import models, navigation
+        from .services import payments  # noqa: F401 - registers the TMF676 API
+
+        navigation.register_navigation()
+        for model in (models.DunningPhase, models.DunningRule):
+            registry.register(model)

@@ -15,6 +15,8 @@ urlpatterns = [
     path("tmf-api/", include("customers.api.urls")),
     path("tmf-api/", include("orders.api.urls")),
     path("tmf-api/", include("callcenter.api.urls")),
+    path("tmf-api/", include("billing_sync.api.urls")),
+    path("tmf-api/", include("billing_sync.api.feed_urls")),
     path("api/", include("crm.api.docs_urls")),
     path("audit/", include("crm.audit.urls")),
     path("ops/", include("crm.api.ops_urls")),
@@ -24,6 +26,7 @@ urlpatterns = [
     path("feedback/", include("feedback.urls")),
     path("portal/", include("feedback.portal_urls")),
     path("callcenter/", include("callcenter.urls")),
+    path("billing/", include("billing_sync.urls")),
     path("", include("crm.ui.urls")),
 ]
 

@@ -1,0 +1,3 @@
+"""Mounted under /tmf-api/ by crm/urls.py."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Reads of the billing integration, with the visibility and joins each caller needs."""
