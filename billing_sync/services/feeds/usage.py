@@ -1,0 +1,253 @@
+"""Usage records (详单) feed: validated in Python, then COPY into a staging table and one INSERT … SELECT that adds
+only the new records to the partitioned table and, in the same statement, to the monthly totals.
+
+A record already loaded (same recordKey and startTime) is skipped by ``ON CONFLICT DO NOTHING``; only rows the
+INSERT returned are added to ``UsageMonthly``, so a batch re-sent under another id counts nothing twice. Duplicate
+keys are caught inside a chunk (CHUNK_ROWS rows); across chunks of one batch they count as already loaded, which
+keeps memory flat for files of millions of rows."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import F
+
+from orders.models import Product
+
+from ...models import FeedBatch, UsageMonthly, UsageRecord
+from ..partitions import month_start, usage_partitions_ensure
+from . import Chunk, RowError, amount, boolean, choice, mark_validated, moment, text, whole
+
+TYPES = frozenset({"voice", "sms", "data"})
+ROAMING = frozenset({"none", "domestic", "international"})
+_NUMBER_RE = re.compile(r"\+?[0-9*#]{1,31}")
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_TRUE = frozenset({True, "true", "1", "t", "True", "TRUE"})
+_FALSE = frozenset({False, "false", "0", "f", "False", "FALSE"})
+
+STAGE = "billing_feed_usage_stage"
+COLUMNS = (
+    "record_key, started_at, account_id, customer_id, product_id, service_number, usage_type, outgoing, "
+    "other_number, duration_s, volume_kb, cell_id, roaming, charge, batch_id"
+)
+
+
+def _subscriptions(numbers: set[str]) -> dict[str, list[tuple]]:
+    """Each service number's subscriptions: (product, customer, account, live, start date, termination date)."""
+    found: dict[str, list[tuple]] = defaultdict(list)
+    rows = Product.objects.filter(service_number__in=list(numbers)).values_list(
+        "service_number", "pk", "customer_id", "billing_account_id", "status", "start_date", "termination_date"
+    )
+    for number, pk, customer, account, status, start, end in rows.iterator(chunk_size=10_000):
+        found[number].append((pk, customer, account, status != Product.Status.TERMINATED, start, end))
+    return found
+
+
+def _subscription_at(candidates: list[tuple], on: datetime.date) -> tuple | None:
+    """The live subscription of the number, or a terminated one that still ran on that day."""
+    best = None
+    for candidate in candidates:
+        _pk, _customer, _account, live, start, end = candidate
+        if start is not None and start > on:
+            continue
+        if live:
+            return candidate
+        if end is not None and end >= on and (best is None or end > best[5]):
+            best = candidate
+    return best
+
+
+def _esc(value: str) -> str:
+    return value.translate(_ESCAPES) if ("\\" in value or "\t" in value or "\n" in value or "\r" in value) else value
+
+
+def _row(record: dict, *, now, tz, subscriptions) -> tuple[str, datetime.datetime, tuple, list]:
+    """Validate one record; returns its key, start time, subscription and the values for the table (as text)."""
+    key = record.get("recordKey")
+    if not isinstance(key, str) or not key or len(key) > 64:
+        key = text(record, "recordKey", max_length=64)
+    started = moment(record, "startTime", now=now, tz=tz)
+    number = record.get("serviceNumber")
+    if not isinstance(number, str) or not number or len(number) > 32:
+        number = text(record, "serviceNumber", max_length=32)
+    usage_type = record.get("type")
+    if usage_type not in TYPES:
+        choice(record, "type", TYPES)
+    outgoing = record.get("outgoing", True)
+    if outgoing in _TRUE or outgoing is None or outgoing == "":
+        out = "t"
+    elif outgoing in _FALSE:
+        out = "f"
+    else:
+        out = "t" if boolean(record, "outgoing", default=True) else "f"
+    other = record.get("otherNumber") or ""
+    if other and (not isinstance(other, str) or not _NUMBER_RE.fullmatch(other)):
+        raise RowError("otherNumber", "badNumber", f"otherNumber {str(other)[:40]!r} is not a phone number")
+    duration = whole(record, "duration")
+    volume = whole(record, "volumeKb", maximum=2**62)
+    cell = record.get("cellId") or ""
+    if not isinstance(cell, str) or len(cell) > 20:
+        cell = text(record, "cellId", max_length=20, required=False)
+    roaming = record.get("roaming") or "none"
+    if roaming not in ROAMING:
+        choice(record, "roaming", ROAMING)
+    charge = record.get("charge")
+    charge = "0" if charge is None or charge == "" else str(amount(record, "charge"))
+    candidates = subscriptions.get(number)
+    local_day = started.astimezone(tz).date()
+    subscription = _subscription_at(candidates, local_day) if candidates else None
+    if subscription is None:
+        raise RowError("serviceNumber", "unknownSubscription", f"no subscription with number {number} at that time")
+    if subscription[2] is None:
+        raise RowError("serviceNumber", "unknownAccount", f"subscription {number} has no billing account")
+    values = [_esc(key), started.isoformat(), str(subscription[2]), str(subscription[1]), str(subscription[0]),
+              _esc(number), usage_type, out, _esc(other), str(duration), str(volume), _esc(cell), roaming,
+              charge]  # fmt: skip
+    return key, started, subscription, values
+
+
+def load_chunk(*, batch: FeedBatch, rows: list[tuple[int, dict]], context: dict) -> Chunk:
+    chunk = Chunk()
+    now, tz = context["now"], context["tz"]
+    seen: set = set()  # duplicate keys inside this chunk (see the module docstring)
+    numbers = {r.get("serviceNumber") for _n, r in rows if isinstance(r.get("serviceNumber"), str)}
+    subscriptions = _subscriptions(numbers)
+    good: list[list[str]] = []
+    months: set[datetime.date] = set()
+    batch_id = str(batch.pk)
+    for row_no, record in rows:
+        try:
+            key, started, _subscription, values = _row(record, now=now, tz=tz, subscriptions=subscriptions)
+            natural = (key, started)
+            if natural in seen:
+                raise RowError("recordKey", "duplicateInBatch", f"record {key} at {record.get('startTime')} "
+                               "appears twice in the batch")  # fmt: skip
+            seen.add(natural)
+        except TypeError:  # a list or an object where a value belongs
+            error = RowError("", "badType", "a field holds a list or an object instead of a value")
+            chunk.reject(batch, row_no, str(record.get("recordKey") or ""), error)
+            continue
+        except RowError as error:
+            chunk.reject(batch, row_no, str(record.get("recordKey") or ""), error)
+            continue
+        months.add(month_start(started))
+        values.append(batch_id)
+        good.append(values)
+    mark_validated(context)
+    if not good:
+        return chunk
+    usage_partitions_ensure(months)
+    loaded = _insert_postgres(good) if connection.vendor == "postgresql" else _insert_portable(good, batch)
+    chunk.loaded = loaded
+    chunk.duplicate = len(good) - loaded
+    return chunk
+
+
+def _insert_postgres(rows: list[list[str]]) -> int:
+    from django.conf import settings
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (record_key varchar(64), started_at timestamptz, "
+            "account_id bigint, customer_id bigint, product_id bigint, service_number varchar(32), "
+            "usage_type varchar(8), outgoing boolean, other_number varchar(32), duration_s integer, volume_kb bigint, "
+            "cell_id varchar(20), roaming varchar(16), charge numeric(10, 2), batch_id bigint) ON COMMIT DROP"
+        )
+        cursor.execute(f"TRUNCATE {STAGE}")
+        with cursor.cursor.copy(f"COPY {STAGE} ({COLUMNS}) FROM STDIN") as copy:
+            for start in range(0, len(rows), 5000):
+                copy.write("".join("\t".join(r) + "\n" for r in rows[start : start + 5000]))
+        cursor.execute(
+            f"""
+            WITH new AS (
+                INSERT INTO billing_sync_usagerecord ({COLUMNS})
+                SELECT {COLUMNS} FROM {STAGE}
+                ON CONFLICT (record_key, started_at) DO NOTHING
+                RETURNING product_id, customer_id, account_id, started_at, usage_type, duration_s, volume_kb,
+                          roaming, charge
+            ), months AS (
+                INSERT INTO billing_sync_usagemonthly (product_id, customer_id, account_id, month, voice_calls,
+                    voice_seconds, sms_count, data_kb, roaming_records, charge)
+                SELECT product_id, max(customer_id), max(account_id),
+                       date_trunc('month', started_at AT TIME ZONE %s)::date,
+                       count(*) FILTER (WHERE usage_type = 'voice'),
+                       coalesce(sum(duration_s) FILTER (WHERE usage_type = 'voice'), 0),
+                       count(*) FILTER (WHERE usage_type = 'sms'),
+                       coalesce(sum(volume_kb) FILTER (WHERE usage_type = 'data'), 0),
+                       count(*) FILTER (WHERE roaming <> 'none'),
+                       sum(charge)
+                FROM new
+                GROUP BY product_id, date_trunc('month', started_at AT TIME ZONE %s)::date
+                ON CONFLICT (product_id, month) DO UPDATE SET
+                    voice_calls = billing_sync_usagemonthly.voice_calls + EXCLUDED.voice_calls,
+                    voice_seconds = billing_sync_usagemonthly.voice_seconds + EXCLUDED.voice_seconds,
+                    sms_count = billing_sync_usagemonthly.sms_count + EXCLUDED.sms_count,
+                    data_kb = billing_sync_usagemonthly.data_kb + EXCLUDED.data_kb,
+                    roaming_records = billing_sync_usagemonthly.roaming_records + EXCLUDED.roaming_records,
+                    charge = billing_sync_usagemonthly.charge + EXCLUDED.charge
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM new), (SELECT count(*) FROM months)
+            """,  # noqa: S608 - constant table and column names, values are parameters
+            [settings.TIME_ZONE, settings.TIME_ZONE],
+        )
+        loaded, _months = cursor.fetchone()
+        cursor.execute(f"TRUNCATE {STAGE}")
+    return loaded
+
+
+def _insert_portable(rows: list[list[str]], batch: FeedBatch) -> int:
+    """SQLite (``make run``): skip what exists, insert the rest, add the new ones to the monthly totals."""
+    records = [
+        UsageRecord(
+            record_key=_unesc(r[0]), started_at=datetime.datetime.fromisoformat(r[1]), account_id=int(r[2]),
+            customer_id=int(r[3]), product_id=int(r[4]), service_number=_unesc(r[5]), usage_type=r[6],
+            outgoing=r[7] == "t", other_number=_unesc(r[8]), duration_s=int(r[9]), volume_kb=int(r[10]),
+            cell_id=_unesc(r[11]), roaming=r[12], charge=Decimal(r[13]), batch_id=batch.pk,
+        )
+        for r in rows
+    ]  # fmt: skip
+    existing = set()
+    keys = list({r.record_key for r in records})
+    for start in range(0, len(keys), 500):
+        existing.update(
+            UsageRecord.objects.filter(record_key__in=keys[start : start + 500]).values_list("record_key", "started_at")
+        )
+    new = []
+    for record in records:
+        natural = (record.record_key, record.started_at)
+        if natural not in existing:
+            existing.add(natural)
+            new.append(record)
+    UsageRecord.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+    totals: dict[tuple[int, datetime.date], dict] = {}
+    for r in new:
+        month = month_start(r.started_at)
+        empty = {"customer_id": r.customer_id, "account_id": r.account_id, "voice_calls": 0, "voice_seconds": 0,
+                 "sms_count": 0, "data_kb": 0, "roaming_records": 0, "charge": Decimal(0)}  # fmt: skip
+        t = totals.setdefault((r.product_id, month), empty)
+        if r.usage_type == "voice":
+            t["voice_calls"] += 1
+            t["voice_seconds"] += r.duration_s
+        elif r.usage_type == "sms":
+            t["sms_count"] += 1
+        else:
+            t["data_kb"] += r.volume_kb
+        t["roaming_records"] += r.roaming != "none"
+        t["charge"] += r.charge
+    for (product_id, month), t in totals.items():
+        ids = {"customer_id": t.pop("customer_id"), "account_id": t.pop("account_id")}
+        row, created = UsageMonthly.objects.get_or_create(product_id=product_id, month=month, defaults={**ids, **t})
+        if not created:
+            UsageMonthly.objects.filter(pk=row.pk).update(**{name: F(name) + value for name, value in t.items()})
+    return len(new)
+
+
+def _unesc(value: str) -> str:
+    if "\\" not in value:
+        return value
+    return value.replace("\\t", "\t").replace("\\n", "\n").replace("\\r", "\r").replace("\\\\", "\\")
