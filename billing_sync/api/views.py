@@ -41,10 +41,16 @@ KEY_PATTERN = r"[^/]+"
 
 class CappedCountPagination(TMFPagination):
     """X-Total-Count counts at most USAGE_COUNT_CAP rows (a LIMITed count), so a busy number's month stays cheap;
-    a client that sees the cap narrows the period."""
+    a total equal to the cap means "at least"; paging still goes on past it."""
 
     def count(self, queryset) -> int:
         return queryset[:USAGE_COUNT_CAP].count()
+
+    def paginate_queryset(self, queryset, request, view=None):
+        page = super().paginate_queryset(queryset, request, view)
+        if not page and self.limit and self.total >= USAGE_COUNT_CAP:  # past a capped count: there may be more
+            page = list(queryset[self.offset : self.offset + self.limit])
+        return page
 
 
 class CustomerBillViewSet(TMFReadOnlyViewSet):

@@ -12,9 +12,11 @@ from rest_framework.test import APIClient
 def client_with(token_for):
     """client_with(*scopes) -> an APIClient with a bearer token carrying those scopes."""
 
+    counter = iter(range(1, 1000))
+
     def make(*scopes: str) -> APIClient:
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(*scopes)}")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(*scopes, client=f'system-{next(counter)}')}")
         return client
 
     return make
