@@ -140,20 +140,46 @@ class OrganizationSerializer(TMFSerializer):
         }
 
 
+def balance_times(accounts) -> dict[int, object]:
+    """The time of the newest balance snapshot billing reported for each account (one query for a whole page)."""
+    from django.apps import apps
+    from django.db.models import Max
+
+    snapshots = apps.get_model("billing_sync", "AccountBalance").objects
+    rows = snapshots.filter(account__in=[a.pk for a in accounts]).values("account").annotate(latest=Max("as_of"))
+    return {row["account"]: row["latest"] for row in rows}
+
+
+class BillingAccountListSerializer(serializers.ListSerializer):
+    """Reads the balance snapshot times of the whole page at once, so a list costs no query per account."""
+
+    def to_representation(self, data):
+        accounts = list(data.all() if hasattr(data, "all") else data)
+        latest = balance_times(accounts) if accounts else {}
+        for account in accounts:
+            account._balance_as_of = latest.get(account.pk)
+        return super().to_representation(accounts)
+
+
 class BillingAccountSerializer(TMFSerializer):
     class Meta:
         tmf_type = "BillingAccount"
         tmf_base_type = "Account"
+        list_serializer_class = BillingAccountListSerializer
 
     def build(self, account: BillingAccount) -> dict:
         customer = account.customer
+        if not hasattr(account, "_balance_as_of"):
+            account._balance_as_of = balance_times([account]).get(account.pk)
+        # TMF666 AccountBalance: the deposit (prepaid balance) and the arrears, as of billing's newest snapshot.
+        valid_for = {"startDateTime": account._balance_as_of.isoformat() if account._balance_as_of else None}
         return {
             "name": account.account_no,
             "accountType": "billing",
             "state": account.status,
             "accountBalance": [
-                {"balanceType": "deposit", "amount": money(account.balance)},
-                {"balanceType": "arrears", "amount": money(account.arrears_amount)},
+                {"balanceType": "deposit", "amount": money(account.balance), "validFor": valid_for},
+                {"balanceType": "arrears", "amount": money(account.arrears_amount), "validFor": valid_for},
             ],
             "creditLimit": money(account.credit_limit),
             "defaultPaymentMethod": {
