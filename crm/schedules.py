@@ -26,6 +26,11 @@ def beat_schedule() -> dict[str, dict]:
             "task": "callcenter.tasks.tickets_sla_sweep_task",
             "schedule": crontab(minute="*/5"),
         },
+        # 欠费管理: arrears refreshed and dunning cases moved through their phases, daily at 03:00.
+        "dunning-run": {
+            "task": "billing_sync.tasks.dunning_run_task",
+            "schedule": crontab(minute=0, hour=3),
+        },
         "sweep-key-account-contracts": {
             "task": "customers.tasks.contracts_sweep_task",
             "schedule": crontab(minute=0, hour=6),

@@ -1,0 +1,25 @@
+"""Billing jobs: thin, calling billing_sync.services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+# --- Arrears management (欠费管理) ----------------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True, soft_time_limit=3300, time_limit=3600)
+def dunning_run_task() -> dict:
+    """Daily: arrears refreshed, cases opened and moved through the phases, promises and plans checked."""
+    from dataclasses import asdict
+
+    from .services.dunning import dunning_run
+
+    return asdict(dunning_run())
+
+
+@shared_task(acks_late=True, soft_time_limit=280, time_limit=300)
+def dunning_resume_task(case_id: int) -> list[str]:
+    """After a payment cleared a case: resume the services it suspended (the daily run retries what is left)."""
+    from .services.dunning import dunning_resume
+
+    return dunning_resume(case_id=case_id)
