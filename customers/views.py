@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -106,13 +107,14 @@ def customer_view(request, customer_no: str):
     contacts = list(party.contact_media.all())
     user = request.user
     products = _products(customer)
+    accounts = list(customer.accounts.all())
     context = {
         "customer": customer,
         "party": party,
         "masked_identifier": _masked_identifier(party),
         "phones": [mask_phone(c.value) for c in contacts if c.kind == "phone"],
         "addresses": [c.value for c in contacts if c.kind == "address"],
-        "accounts": list(customer.accounts.all()),
+        "accounts": accounts,
         "products": products,
         "orders": _orders(customer),
         "offers": _offers(customer, products),
@@ -136,9 +138,60 @@ def customer_view(request, customer_no: str):
         "visit_kinds": AccountVisit.Kind.choices,
         "plan_frequencies": CommunicationPlan.Frequency.choices,
         "today": timezone.localdate(),
+        "now": timezone.now(),
         **selectors.key_account_panels(customer),
+        **_billing(customer, accounts, products),
+        "can_take_payment": user.has_perm("accounts.take_payments"),
+        "can_open_tickets": any(user.has_perm(p) for p in TICKET_PERMISSIONS),
+        "open_tickets": _open_tickets(customer),
+        "care_tasks": _open_care_tasks(customer),
     }
     return render(request, "customers/customer_360.html", context)
+
+
+TICKET_PERMISSIONS = ("accounts.handle_interactions", "accounts.supervise_hotline")  # who may open a ticket's page
+
+
+def _billing(customer: Customer, accounts: list, products: list) -> dict:
+    """Bills, payments, balances and usage (billing_sync reads them; 7 queries whatever the history)."""
+    from billing_sync.selectors import customer as billing
+
+    return {
+        "account_summaries": billing.account_summaries(customer, accounts=accounts),
+        "bills": billing.customer_bills(customer, limit=12),
+        "payments": billing.customer_payments(customer, limit=8),
+        "usage_products": products,
+        "usage_product": None,
+        **billing.usage_panel(customer),  # terminated subscriptions' recent calls count too
+    }
+
+
+def _open_tickets(customer: Customer, *, limit: int = 10) -> list:
+    """The customer's open trouble tickets and complaints, earliest deadline first, with their time left (1 query)."""
+    from callcenter.models import TroubleTicket
+    from callcenter.models.tickets import OPEN_TICKET_STATUSES
+    from crm.sla import selectors as sla_selectors
+    from crm.sla.display import SLA_LABELS, time_left_text
+
+    tickets = list(
+        TroubleTicket.objects.filter(customer=customer, status__in=OPEN_TICKET_STATUSES)
+        .select_related("owner", "sla_limit", "reason")
+        .order_by(F("due_at").asc(nulls_last=True), "pk")[:limit]
+    )
+    now = timezone.now()
+    for ticket in tickets:
+        ticket.sla = sla_selectors.sla_state(ticket, now)
+        ticket.sla_label = SLA_LABELS[ticket.sla]
+        ticket.time_left = time_left_text(sla_selectors.time_left(ticket, now))
+    return tickets
+
+
+def _open_care_tasks(customer: Customer, *, limit: int = 10) -> list:
+    """The customer's open care tasks (follow-ups of dissatisfied answers, retention calls), most urgent first."""
+    from feedback.models import CareTask
+
+    tasks = CareTask.objects.filter(customer=customer, state=CareTask.State.OPEN).select_related("assigned_to")
+    return list(tasks.order_by("due_at", "id")[:limit])
 
 
 def _products(customer: Customer) -> list:
