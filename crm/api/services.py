@@ -240,3 +240,48 @@ def event_delivery_replay(*, delivery_id: int, actor=None) -> EventDelivery:
     audit_record(action=AuditEntry.Action.REPLAY, obj=delivery, actor=actor)
     transaction.on_commit(lambda: deliver_event_task.delay(delivery.pk))
     return delivery
+
+
+# --- The per-system outbox ------------------------------------------------------------------------------------
+
+
+def delivery_system():
+    """The downstream system a delivery goes to, as an ORM expression: the subscription owner's API client name
+    (billing, the 97 system …), or the owner's username for a subscription a staff member made."""
+    from django.db.models import F
+    from django.db.models.functions import Coalesce
+
+    return Coalesce(F("subscription__owner__api_client__name"), F("subscription__owner__username"))
+
+
+REPLAY_ALL_LIMIT = 5000
+
+
+@transaction.atomic
+def event_deliveries_replay_failed(*, system: str, actor=None, limit: int = REPLAY_ALL_LIMIT) -> int:
+    """Send again every failed (dead-letter) delivery of one downstream system, oldest first, once it is back.
+
+    Each delivery is reset to pending, audited as a replay and enqueued after the commit; returns how many. Receivers
+    see the same Idempotency-Key (the event id) as before, so a replay never makes them act twice."""
+    from .tasks import deliver_event_task
+
+    deliveries = list(
+        EventDelivery.objects.select_for_update(of=("self",))
+        .annotate(system=delivery_system())
+        .filter(status=EventDelivery.Status.FAILED, system=system)
+        .order_by("created_at", "pk")[:limit]
+    )
+    if not deliveries:
+        return 0
+    for delivery in deliveries:
+        delivery.status = EventDelivery.Status.PENDING
+        delivery.next_attempt_at = None
+        delivery.attempts = 0
+    EventDelivery.objects.bulk_update(deliveries, ["status", "next_attempt_at", "attempts"])
+    for delivery in deliveries:
+        audit_record(
+            action=AuditEntry.Action.REPLAY, obj=delivery, changes={"system": system, "bulk": True}, actor=actor
+        )
+    ids = [d.pk for d in deliveries]
+    transaction.on_commit(lambda: [deliver_event_task.delay(pk) for pk in ids])
+    return len(ids)
