@@ -16,6 +16,11 @@ from customers.models import PartyInteraction
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    client.cookies["django_language"] = "en"  # these tests read the English strings, not the catalogue's Chinese
+
+
 @pytest.fixture
 def overdue(people, make_bill):
     """Zhang owes an overdue August bill of 80 and a September bill of 50 not yet due (today 2026-10-10 for arrears)."""
