@@ -25,9 +25,8 @@ from . import Chunk, RowError, amount, boolean, choice, mark_validated, moment, 
 TYPES = frozenset({"voice", "sms", "data"})
 ROAMING = frozenset({"none", "domestic", "international"})
 _NUMBER_RE = re.compile(r"\+?[0-9*#]{1,31}")
+_CHARGE_RE = re.compile(r"\d{1,8}(\.\d{1,2})?")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_TRUE = frozenset({True, "true", "1", "t", "True", "TRUE"})
-_FALSE = frozenset({False, "false", "0", "f", "False", "FALSE"})
 
 STAGE = "billing_feed_usage_stage"
 COLUMNS = (
@@ -43,7 +42,8 @@ def _subscriptions(numbers: set[str]) -> dict[str, list[tuple]]:
         "service_number", "pk", "customer_id", "billing_account_id", "status", "start_date", "termination_date"
     )
     for number, pk, customer, account, status, start, end in rows.iterator(chunk_size=10_000):
-        found[number].append((pk, customer, account, status != Product.Status.TERMINATED, start, end))
+        ids = f"{account}\t{customer}\t{pk}"  # the three id columns, ready for COPY
+        found[number].append((pk, customer, account, status != Product.Status.TERMINATED, start, end, ids))
     return found
 
 
@@ -51,7 +51,7 @@ def _subscription_at(candidates: list[tuple], on: datetime.date) -> tuple | None
     """The live subscription of the number, or a terminated one that still ran on that day."""
     best = None
     for candidate in candidates:
-        _pk, _customer, _account, live, start, end = candidate
+        _pk, _customer, _account, live, start, end, _ids = candidate
         if start is not None and start > on:
             continue
         if live:
@@ -65,38 +65,62 @@ def _esc(value: str) -> str:
     return value.translate(_ESCAPES) if ("\\" in value or "\t" in value or "\n" in value or "\r" in value) else value
 
 
-def _row(record: dict, *, now, tz, subscriptions) -> tuple[str, datetime.datetime, tuple, list]:
-    """Validate one record; returns its key, start time, subscription and the values for the table (as text)."""
-    key = record.get("recordKey")
-    if not isinstance(key, str) or not key or len(key) > 64:
+def _row(record: dict, *, now, tz, subscriptions) -> tuple[str, datetime.datetime, datetime.date, list]:
+    """Validate one record; returns its key, start time, local day and the values for the table (as COPY text).
+
+    The common case of well-formed values is checked inline (this runs for millions of rows); anything unusual
+    goes through the general validators, which name the field and the reason."""
+    get = record.get
+    key = get("recordKey")
+    if type(key) is not str or not key or len(key) > 64:
         key = text(record, "recordKey", max_length=64)
-    started = moment(record, "startTime", now=now, tz=tz)
-    number = record.get("serviceNumber")
-    if not isinstance(number, str) or not number or len(number) > 32:
+    raw_start = get("startTime")
+    try:
+        started = datetime.datetime.fromisoformat(raw_start)
+    except (TypeError, ValueError):
+        started = moment(record, "startTime", now=now, tz=tz)
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=tz)
+        raw_start = started.isoformat()
+    elif len(raw_start) < 20 or raw_start[4] != "-" or raw_start[10] not in "T ":  # pass only the usual form on
+        raw_start = started.isoformat()
+    if started > now:
+        raise RowError("startTime", "inFuture", f"startTime {str(raw_start)[:40]} is in the future")
+    number = get("serviceNumber")
+    if type(number) is not str or not number or len(number) > 32:
         number = text(record, "serviceNumber", max_length=32)
-    usage_type = record.get("type")
-    if usage_type not in TYPES:
+    usage_type = get("type")
+    if type(usage_type) is not str or usage_type not in TYPES:
         choice(record, "type", TYPES)
-    outgoing = record.get("outgoing", True)
-    if outgoing in _TRUE or outgoing is None or outgoing == "":
+    outgoing = get("outgoing", True)
+    if outgoing is True or outgoing is None or outgoing == "":
         out = "t"
-    elif outgoing in _FALSE:
+    elif outgoing is False:
         out = "f"
     else:
         out = "t" if boolean(record, "outgoing", default=True) else "f"
-    other = record.get("otherNumber") or ""
-    if other and (not isinstance(other, str) or not _NUMBER_RE.fullmatch(other)):
+    other = get("otherNumber") or ""
+    if other and (type(other) is not str or not _NUMBER_RE.fullmatch(other)):
         raise RowError("otherNumber", "badNumber", f"otherNumber {str(other)[:40]!r} is not a phone number")
-    duration = whole(record, "duration")
-    volume = whole(record, "volumeKb", maximum=2**62)
-    cell = record.get("cellId") or ""
-    if not isinstance(cell, str) or len(cell) > 20:
+    duration = get("duration", 0)
+    if type(duration) is not int or not 0 <= duration < 2**31:
+        duration = whole(record, "duration")
+    volume = get("volumeKb", 0)
+    if type(volume) is not int or not 0 <= volume < 2**62:
+        volume = whole(record, "volumeKb", maximum=2**62)
+    cell = get("cellId") or ""
+    if type(cell) is not str or len(cell) > 20:
         cell = text(record, "cellId", max_length=20, required=False)
-    roaming = record.get("roaming") or "none"
-    if roaming not in ROAMING:
+    roaming = get("roaming") or "none"
+    if type(roaming) is not str or roaming not in ROAMING:
         choice(record, "roaming", ROAMING)
-    charge = record.get("charge")
-    charge = "0" if charge is None or charge == "" else str(amount(record, "charge"))
+    charge = get("charge")
+    if charge is None or charge == "":
+        charge = "0"
+    elif type(charge) is not str or not _CHARGE_RE.fullmatch(charge):
+        charge = str(amount(record, "charge"))
+        if not _CHARGE_RE.fullmatch(charge):
+            raise RowError("charge", "badAmount", "charge is too large")
     candidates = subscriptions.get(number)
     local_day = started.astimezone(tz).date()
     subscription = _subscription_at(candidates, local_day) if candidates else None
@@ -104,24 +128,35 @@ def _row(record: dict, *, now, tz, subscriptions) -> tuple[str, datetime.datetim
         raise RowError("serviceNumber", "unknownSubscription", f"no subscription with number {number} at that time")
     if subscription[2] is None:
         raise RowError("serviceNumber", "unknownAccount", f"subscription {number} has no billing account")
-    values = [_esc(key), started.isoformat(), str(subscription[2]), str(subscription[1]), str(subscription[0]),
-              _esc(number), usage_type, out, _esc(other), str(duration), str(volume), _esc(cell), roaming,
-              charge]  # fmt: skip
-    return key, started, subscription, values
+    values = [_esc(key), raw_start, subscription[6], _esc(number), usage_type, out, _esc(other), str(duration),
+              str(volume), _esc(cell), roaming, charge]  # fmt: skip
+    return key, started, local_day, values
 
 
 def load_chunk(*, batch: FeedBatch, rows: list[tuple[int, dict]], context: dict) -> Chunk:
     chunk = Chunk()
     now, tz = context["now"], context["tz"]
-    seen: set = set()  # duplicate keys inside this chunk (see the module docstring)
     numbers = {r.get("serviceNumber") for _n, r in rows if isinstance(r.get("serviceNumber"), str)}
     subscriptions = _subscriptions(numbers)
+    batch_id = str(batch.pk)
+    good, months = _validate(batch, rows, chunk, now=now, tz=tz, subscriptions=subscriptions, batch_id=batch_id)
+    mark_validated(context)
+    if not good:
+        return chunk
+    usage_partitions_ensure(months)
+    loaded = _insert_postgres(good) if connection.vendor == "postgresql" else _insert_portable(good, batch)
+    chunk.loaded = loaded
+    chunk.duplicate = len(good) - loaded
+    return chunk
+
+
+def _validate(batch, rows, chunk, *, now, tz, subscriptions, batch_id) -> tuple[list[list[str]], set]:
+    seen: set = set()  # duplicate keys inside this chunk (see the module docstring)
     good: list[list[str]] = []
     months: set[datetime.date] = set()
-    batch_id = str(batch.pk)
     for row_no, record in rows:
         try:
-            key, started, _subscription, values = _row(record, now=now, tz=tz, subscriptions=subscriptions)
+            key, started, local_day, values = _row(record, now=now, tz=tz, subscriptions=subscriptions)
             natural = (key, started)
             if natural in seen:
                 raise RowError("recordKey", "duplicateInBatch", f"record {key} at {record.get('startTime')} "
@@ -134,17 +169,10 @@ def load_chunk(*, batch: FeedBatch, rows: list[tuple[int, dict]], context: dict)
         except RowError as error:
             chunk.reject(batch, row_no, str(record.get("recordKey") or ""), error)
             continue
-        months.add(month_start(started))
+        months.add(local_day.replace(day=1))
         values.append(batch_id)
         good.append(values)
-    mark_validated(context)
-    if not good:
-        return chunk
-    usage_partitions_ensure(months)
-    loaded = _insert_postgres(good) if connection.vendor == "postgresql" else _insert_portable(good, batch)
-    chunk.loaded = loaded
-    chunk.duplicate = len(good) - loaded
-    return chunk
+    return good, months
 
 
 def _insert_postgres(rows: list[list[str]]) -> int:
@@ -209,7 +237,7 @@ def _insert_portable(rows: list[list[str]], batch: FeedBatch) -> int:
             outgoing=r[7] == "t", other_number=_unesc(r[8]), duration_s=int(r[9]), volume_kb=int(r[10]),
             cell_id=_unesc(r[11]), roaming=r[12], charge=Decimal(r[13]), batch_id=batch.pk,
         )
-        for r in rows
+        for r in ("\t".join(values).split("\t") for values in rows)
     ]  # fmt: skip
     existing = set()
     keys = list({r.record_key for r in records})
