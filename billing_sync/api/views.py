@@ -64,7 +64,7 @@ class CustomerBillViewSet(TMFReadOnlyViewSet):
     tmf_filters = f.BILL_FILTERS
 
     def get_queryset(self):
-        return bills_visible_to(self.request.user).order_by("-bill_date", "-id")
+        return bills_visible_to(self.request.user).order_by("-period_start", "-id")
 
 
 class AppliedCustomerBillingRateViewSet(TMFReadOnlyViewSet):
@@ -75,7 +75,7 @@ class AppliedCustomerBillingRateViewSet(TMFReadOnlyViewSet):
     tmf_filters = f.RATE_FILTERS
 
     def get_queryset(self):
-        return bill_items_visible_to(self.request.user).order_by("-bill__bill_date", "bill_id", "item_no")
+        return bill_items_visible_to(self.request.user).order_by("-bill__period_start", "bill_id", "item_no")
 
 
 class UsageViewSet(TMFReadOnlyViewSet):
