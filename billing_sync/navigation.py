@@ -1,9 +1,13 @@
 """The billing pages in the staff navigation."""
 
-from django.utils.translation import gettext_lazy as _  # noqa: F401
+from django.utils.translation import gettext_lazy as _
 
 from crm.ui.navigation import OVERSIGHT, WORK, NavItem, register  # noqa: F401
 
 
 def register_navigation() -> None:
+    register(
+        NavItem("collections", _("Collections"), "collections:list", ("accounts.manage_collections",), WORK, 42,
+                icon="¥")
+    )  # fmt: skip
     pass

@@ -1,0 +1,72 @@
+"""Admin of the arrears policy (phases and rules, editable) and a read-mostly view of the collection records.
+
+Cases, tasks and write-offs change through the services (timeline, audit, orders, four eyes); here they are read."""
+
+from django.contrib import admin
+
+from .models import CollectionTask, DunningAction, DunningCase, DunningPhase, DunningRule, WriteOff
+
+
+@admin.register(DunningPhase)
+class DunningPhaseAdmin(admin.ModelAdmin):
+    list_display = ("number", "name", "starts_after_days", "send_sms", "remind_every_days", "create_call_task",
+                    "suspend_services", "terminate_services", "hand_to_legal")  # fmt: skip
+    list_editable = ("starts_after_days", "remind_every_days")
+    ordering = ("number",)
+
+
+@admin.register(DunningRule)
+class DunningRuleAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "customer_class", "service_level", "min_arrears", "grace_days", "automatic_suspension",
+                    "automatic_disconnection", "note")  # fmt: skip
+    list_filter = ("customer_class", "service_level", "automatic_suspension", "automatic_disconnection")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DunningActionInline(admin.TabularInline):
+    model = DunningAction
+    fields = ("at", "phase", "kind", "note", "orders", "product_ids", "actor")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("at", "id")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DunningCase)
+class DunningCaseAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "account", "customer", "region", "status", "phase", "arrears", "overdue_since", "exempt",
+                    "agency", "assigned_to", "closed_at")  # fmt: skip
+    list_filter = ("status", "phase", "exempt", "region")
+    search_fields = ("account__account_no", "customer__customer_no", "customer__party__name", "agency")
+    list_select_related = ("account", "customer__party", "region", "assigned_to")
+    date_hierarchy = "opened_at"
+    inlines = [DunningActionInline]
+
+
+@admin.register(CollectionTask)
+class CollectionTaskAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "case", "kind", "phase", "region", "assigned_to", "due_at", "state", "outcome", "done_at")
+    list_filter = ("state", "kind", "outcome", "region")
+    search_fields = ("case__account__account_no", "customer__customer_no")
+    list_select_related = ("case", "region", "assigned_to")
+
+
+@admin.register(WriteOff)
+class WriteOffAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "case", "amount", "state", "requested_by", "requested_at", "decided_by", "decided_at")
+    list_filter = ("state",)
+    search_fields = ("case__account__account_no", "reason")
+    list_select_related = ("case", "requested_by", "decided_by")
