@@ -13,6 +13,7 @@ class BillingSyncConfig(AppConfig):
         from crm.audit import registry
 
         from . import models, navigation
+        from .api import views  # noqa: F401 - registers the TMF678 and TMF635 APIs
         from .services import payments  # noqa: F401 - registers the TMF676 API
 
         navigation.register_navigation()
