@@ -6,6 +6,7 @@ from crm.ui.navigation import OVERSIGHT, WORK, NavItem, register  # noqa: F401
 
 
 def register_navigation() -> None:
+    register(NavItem("payments", _("Payments"), "payments:index", ("accounts.take_payments",), WORK, 41, icon="⊕"))
     register(
         NavItem("collections", _("Collections"), "collections:list", ("accounts.manage_collections",), WORK, 42,
                 icon="¥")

@@ -7,6 +7,7 @@ from .views import customer, payments
 app_name = "payments"
 
 urlpatterns = [
+    path("", payments.payment_index, name="index"),
     path("new/<str:account_no>/", payments.payment_new, name="new"),
     path("<str:payment_no>/receipt/", payments.payment_receipt, name="receipt"),
     path("usage/<str:customer_no>/", customer.customer_usage, name="customer_usage"),

@@ -139,6 +139,30 @@ def payment_preview(account: BillingAccount, amount: Decimal, *, bills: list[Cus
     return preview
 
 
+def payer_search(user, query: str, *, limit: int = 10) -> list[Customer]:
+    """Customers of the user's scope found by any key the counter is given (service, account or customer number,
+    ID card, name), each with its accounts (2 queries after the search)."""
+    from django.db.models import prefetch_related_objects
+
+    from customers.selectors import customer_search
+
+    found = customer_search(user, query, limit=limit)
+    prefetch_related_objects(found, "accounts")
+    return found
+
+
+def counter_payments_of_day(user, *, day: datetime.date | None = None) -> list[Payment]:
+    """The payments this user took at the counter on ``day`` (today), oldest first: the end-of-day check (1 query)."""
+    day = day or timezone.localdate()
+    tz = timezone.get_default_timezone()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    payments = Payment.objects.filter(
+        received_by=user, channel=Payment.Channel.COUNTER, paid_at__gte=start,
+        paid_at__lt=start + datetime.timedelta(days=1),
+    ).select_related("account", "customer__party")  # fmt: skip
+    return list(payments.order_by("paid_at", "id"))
+
+
 def payment_visible(user, payment_no: str) -> Payment:
     """A payment of a customer in the user's scope, with what the receipt prints; Payment.DoesNotExist otherwise."""
     payments = Payment.objects.select_related("account", "customer__party", "received_by")

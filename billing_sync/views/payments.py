@@ -51,6 +51,22 @@ def _account(request, account_no: str) -> BillingAccount:
 
 @login_required
 @permission_required(TAKE_PAYMENTS, raise_exception=True)
+def payment_index(request):
+    """The counter's start: find the payer by any number they bring, and the payments I took today."""
+    query = request.GET.get("q", "").strip()[:64]
+    found = billing_selectors.payer_search(request.user, query) if query else []
+    today = billing_selectors.counter_payments_of_day(request.user)
+    context = {
+        "q": query,
+        "found": found,
+        "taken_today": today,
+        "taken_total": sum((p.amount for p in today), start=billing_selectors.ZERO),
+    }
+    return render(request, "billing_sync/payments/index.html", context)
+
+
+@login_required
+@permission_required(TAKE_PAYMENTS, raise_exception=True)
 def payment_new(request, account_no: str):
     """Step 1 the form, step 2 (``step=review``) what the payment will pay, step 3 (``step=confirm``) post it."""
     account = _account(request, account_no)

@@ -184,3 +184,33 @@ def test_the_receipt_notes_a_dunning_case_the_payment_closed(client, make_staff,
         opened_at=payment.paid_at - datetime.timedelta(days=30), closed_at=payment.paid_at,
     )  # fmt: skip
     assert 'data-testid="receipt-dunning"' in client.get(receipt).content.decode()
+
+
+def test_the_counter_finds_the_payer_in_its_region_and_lists_my_payments_today(client, make_staff, people, overdue):
+    account, _old, _new = overdue
+    clerk = make_staff(Role.HALL_CLERK)
+    client.force_login(clerk)
+    index = reverse("payments:index")
+    html = client.get(index, {"q": account.account_no}).content.decode()
+    assert new_url(account) in html and "80.00" in html  # the arrears
+    assert 'data-nav="payments"' in html
+    other = people["zhangw"].accounts.get()
+    html = client.get(index, {"q": other.account_no}).content.decode()
+    assert new_url(other) not in html and "No customer of your region matches" in html
+
+    for amount in ("30", "12.50"):
+        key = f"key-{amount}-0123456789"
+        client.post(new_url(account), {"amount": amount, "method": "cash", "idempotency_key": key, "step": "confirm"})
+    someone_else = make_staff(Role.HALL_CLERK)
+    client.force_login(someone_else)
+    client.post(new_url(account), {"amount": "7", "method": "cash", "idempotency_key": "key-7-0123456789",
+                                   "step": "confirm"})  # fmt: skip
+    client.force_login(clerk)
+    html = client.get(index).content.decode()
+    html = re.search(r'data-testid="taken-today">(.*?)</table>', html, re.S).group(1)
+    mine = Payment.objects.filter(received_by=clerk)
+    assert all(p.payment_no in html for p in mine) and len(mine) == 2
+    assert Payment.objects.get(received_by=someone_else).payment_no not in html
+    assert re.search(r'data-testid="taken-total">42.50<', client.get(index).content.decode())
+    client.force_login(make_staff(Role.CALL_AGENT))
+    assert client.get(index).status_code == 403
