@@ -49,6 +49,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crm.api.registry import register_api
+from crm.audit.services import audit_record
 
 from ...models import FeedBatch, FeedRejection
 
@@ -426,6 +427,9 @@ def _load(batch: FeedBatch, records: Iterable, *, started: float) -> None:
     batch.loaded_at = now
     batch.duration_ms = int((time.monotonic() - started) * 1000)
     batch.save()
+    audit_record(action="create", obj=batch, actor=batch.submitted_by,
+                 changes={"received": batch.rows_received, "loaded": batch.rows_loaded,
+                          "duplicate": batch.rows_duplicate, "rejected": batch.rows_rejected})  # fmt: skip
 
 
 def _load_chunk(batch: FeedBatch, rows: list, load_chunk: Callable[..., Chunk], context: dict) -> None:

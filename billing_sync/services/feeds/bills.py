@@ -3,6 +3,7 @@ the account's subscription with that service number. A bill number loaded before
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import BillingAccount
@@ -44,7 +45,9 @@ def _items(record: dict, *, account: BillingAccount, products: dict) -> list[Bil
             number = text(item, "serviceNumber", max_length=32, required=False)
             product = None
             if number:
-                product = products.get((account.pk, number))
+                product = products.get((account.pk, number)) or products.get(
+                    (("customer", account.customer_id), number)
+                )
                 if product is None:
                     raise RowError("serviceNumber", "unknownSubscription",
                                    f"account {account.account_no} has no subscription {number}")  # fmt: skip
@@ -60,10 +63,17 @@ def load_chunk(*, batch: FeedBatch, rows: list[tuple[int, dict]], context: dict)
     seen: set = context["seen"]
     today = timezone.localdate()
     accounts = _accounts(rows)
-    products = {
-        (p.billing_account_id, p.service_number): p
-        for p in Product.objects.filter(billing_account__in=accounts.values()).exclude(service_number="")
-    }
+    # An item's number must be a subscription billed to that account (or, without its own account, of its customer).
+    products: dict[tuple, Product] = {}
+    for p in (
+        Product.objects.filter(
+            Q(billing_account__in=accounts.values())
+            | Q(billing_account__isnull=True, customer__in=[a.customer_id for a in accounts.values()])
+        )
+        .exclude(service_number="")
+        .order_by("status", "id")
+    ):
+        products.setdefault((p.billing_account_id or ("customer", p.customer_id), p.service_number), p)
     numbers = [str(r.get("billNo")) for _n, r in rows if r.get("billNo")]
     existing = set(CustomerBill.objects.filter(bill_no__in=numbers).values_list("bill_no", flat=True))
     bills: list[tuple[CustomerBill, list[BillItem]]] = []

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import F
 
+from customers.models import BillingAccount
 from orders.models import Product
 
 from ...models import FeedBatch, UsageMonthly, UsageRecord
@@ -36,12 +37,22 @@ COLUMNS = (
 
 
 def _subscriptions(numbers: set[str]) -> dict[str, list[tuple]]:
-    """Each service number's subscriptions: (product, customer, account, live, start date, termination date)."""
+    """Each service number's subscriptions: (product, customer, account, live, start date, termination date, the
+    three ids as COPY text). A subscription without its own account is billed to its customer's first account."""
     found: dict[str, list[tuple]] = defaultdict(list)
-    rows = Product.objects.filter(service_number__in=list(numbers)).values_list(
-        "service_number", "pk", "customer_id", "billing_account_id", "status", "start_date", "termination_date"
+    rows = list(
+        Product.objects.filter(service_number__in=list(numbers)).values_list(
+            "service_number", "pk", "customer_id", "billing_account_id", "status", "start_date", "termination_date"
+        )
     )
-    for number, pk, customer, account, status, start, end in rows.iterator(chunk_size=10_000):
+    orphans = {customer for _n, _pk, customer, account, *_rest in rows if account is None}
+    first_account: dict[int, int] = {}
+    for customer, account in (
+        BillingAccount.objects.filter(customer_id__in=orphans).order_by("-id").values_list("customer_id", "pk")
+    ):
+        first_account[customer] = account
+    for number, pk, customer, account, status, start, end in rows:
+        account = account or first_account.get(customer)
         ids = f"{account}\t{customer}\t{pk}"  # the three id columns, ready for COPY
         found[number].append((pk, customer, account, status != Product.Status.TERMINATED, start, end, ids))
     return found
