@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from billing_sync.models import (
     CollectionTask,
@@ -110,7 +110,7 @@ def test_the_whole_timeline_from_the_first_reminder_to_disconnection(debtor, clo
     step = case.actions.get(kind="suspend")
     assert sorted(step.orders) == sorted(o.order_no for o in suspends)
     assert sorted(step.product_ids) == sorted(p.pk for p in lines)
-    assert _timeline(customer).filter(reason__icontains="suspension").exists()
+    assert _timeline(customer).filter(reason=str(DunningAction.Kind.SUSPEND.label)).exists()
 
     # Day 21: disconnection and legal collection.
     report = dunning_run(now=clock(21))
@@ -339,3 +339,36 @@ def test_instalments_pause_while_met_and_a_missed_one_breaks_the_plan(debtor, cl
     plan.refresh_from_db()
     assert plan.state == InstalmentPlan.State.BROKEN and case.status != "paused" and case.phase == 3
     assert "instalment_broken" in _kinds(case) and ProductOrder.objects.filter(order_type="suspend").exists()
+
+
+def test_a_payment_after_disconnection_closes_the_case_and_says_the_lines_stay_disconnected(
+    debtor, clock, django_capture_on_commit_callbacks
+):
+    customer, account, lines = debtor
+    dunning_run(now=clock(11))
+    dunning_run(now=clock(21))
+    with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
+        payment_post(account=account, amount="120", channel="counter", method="cash", paid_at=clock(22))
+    case = DunningCase.objects.get()
+    assert case.status == "resolved"
+    assert not ProductOrder.objects.filter(order_type=OrderType.RESUME).exists()
+    assert {p.status for p in Product.objects.filter(pk__in=[p.pk for p in lines])} == {"terminated"}
+    said = case.actions.get(kind="resume")
+    assert said.orders == [] and sorted(said.product_ids) == sorted(p.pk for p in lines)
+    assert _timeline(customer).filter(description__contains="stay disconnected").exists()
+    dunning_run(now=clock(23))
+    assert case.actions.filter(kind="resume").count() == 1
+
+
+def test_the_daily_job_is_scheduled_at_three_and_runs_the_engine(debtor):
+    from celery.schedules import crontab
+
+    from billing_sync.tasks import dunning_run_task
+    from crm.schedules import beat_schedule
+
+    entry = beat_schedule()["dunning-run"]
+    assert entry["task"] == "billing_sync.tasks.dunning_run_task"
+    assert entry["schedule"] == crontab(minute=0, hour=3)
+    result = dunning_run_task.delay().get()
+    assert result["opened"] == 1 and result["advanced"] == 1
+    assert DunningCase.objects.get().phase == 1
