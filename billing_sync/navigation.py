@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from crm.ui.navigation import OVERSIGHT, WORK, NavItem, register  # noqa: F401
+from crm.ui.navigation import OVERSIGHT, WORK, NavItem, register
 
 
 def register_navigation() -> None:
@@ -10,5 +10,9 @@ def register_navigation() -> None:
     register(
         NavItem("collections", _("Collections"), "collections:list", ("accounts.manage_collections",), WORK, 42,
                 icon="¥")
+    )  # fmt: skip
+    register(
+        NavItem("billing-feeds", _("Billing feeds"), "billing_feeds:list", ("accounts.view_billing_feeds",), OVERSIGHT,
+                470, icon="⇵")
     )  # fmt: skip
     pass
