@@ -98,6 +98,28 @@ class InstalmentForm(forms.Form):
     first_due = forms.DateField(label=_("first instalment due"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
+def collectors_of(region_id: int):
+    """Active staff of the region whose role works the collection lists."""
+    from django.contrib.auth import get_user_model
+
+    from crm.accounts.roles import ROLE_PERMISSIONS
+
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if "manage_collections" in perms]
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, staff_profile__region_id=region_id, staff_profile__role__in=roles)
+        .order_by("username")
+    )
+
+
+class AssignForm(forms.Form):
+    collector = forms.ModelChoiceField(label=_("collector"), queryset=None)
+
+    def __init__(self, *args, region_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["collector"].queryset = collectors_of(region_id)
+
+
 class AgencyForm(forms.Form):
     agency = forms.CharField(label=_("collection agency"), max_length=100)
 

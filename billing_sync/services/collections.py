@@ -15,6 +15,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.audit.services import audit_record
+
 from ..models import (
     CollectionTask,
     CustomerBill,
@@ -179,22 +181,18 @@ def agency_hand_over(*, case: DunningCase, agency: str, actor, now=None) -> Dunn
 
 
 @transaction.atomic
-def case_assign(*, case: DunningCase, collector, actor, now=None) -> DunningCase:
-    """Give the case (and its open reminder calls) to a collector of the branch."""
-    now = now or timezone.now()
+def case_assign(*, case: DunningCase, collector, actor) -> DunningCase:
+    """Give the case (and its open reminder calls) to a collector of the branch. Internal work sharing: audited, not
+    a step the customer sees on the timeline."""
     case = _live(case)
+    before = case.assigned_to.get_username() if case.assigned_to else ""
     case.assigned_to = collector
     case.save(update_fields=["assigned_to", "updated_at"])
     case.tasks.filter(state=CollectionTask.State.OPEN, kind=CollectionTask.Kind.REMINDER_CALL).update(
         assigned_to=collector
     )
-    step_record(
-        case,
-        Kind.CONTACT,
-        now=now,
-        actor=actor,
-        note=_("Collector: %(who)s.") % {"who": collector.get_username() if collector else "—"},
-    )
+    audit_record(action="update", obj=case, actor=actor,
+                 changes={"assigned_to": [before, collector.get_username() if collector else ""]})  # fmt: skip
     return case
 
 

@@ -127,7 +127,7 @@ def task_detail(request, pk: int):
     return render(request, "billing_sync/collections/task.html", {"task": task, "form": form})
 
 
-ACTIONS = ("contact", "promise", "instalments", "agency", "write_off_request", "write_off_decide")
+ACTIONS = ("contact", "promise", "instalments", "assign", "agency", "write_off_request", "write_off_decide")
 
 
 @_manage_required
@@ -143,6 +143,7 @@ def case_detail(request, pk: int):
         "contact": forms.ContactForm(bound["contact"]),
         "promise": forms.PromiseForm(bound["promise"]),
         "instalments": forms.InstalmentForm(bound["instalments"]),
+        "assign": forms.AssignForm(bound["assign"], region_id=case.region_id),
         "agency": forms.AgencyForm(bound["agency"]),
         "write_off_request": forms.WriteOffRequestForm(bound["write_off_request"]),
         "write_off_decide": forms.WriteOffDecisionForm(bound["write_off_decide"]),
@@ -192,6 +193,9 @@ def _act(request, case: DunningCase, action: str, data: dict) -> str:
     if action == "instalments":
         services.instalment_plan_create(case=case, count=data["count"], first_due=data["first_due"], actor=user)
         return _("Instalment plan recorded.")
+    if action == "assign":
+        services.case_assign(case=case, collector=data["collector"], actor=user)
+        return _("Collector: %(who)s.") % {"who": data["collector"].get_username()}
     if action == "agency":
         services.agency_hand_over(case=case, agency=data["agency"], actor=user)
         return _("Handed to %(agency)s.") % {"agency": data["agency"]}

@@ -248,3 +248,24 @@ def test_the_case_page_offers_the_decision_only_to_another_supervisor(client, ca
 def test_navigation_shows_collections_to_clerks(client, make_staff):
     _login(client, make_staff("hall_clerk"))
     assert reverse("collections:list") in client.get("/").content.decode()
+
+
+def test_assigning_a_collector_of_the_region_moves_the_reminder_calls_to_them(client, cases, make_staff, wuhu):
+    clerk, colleague = make_staff("hall_clerk"), make_staff("hall_clerk")
+    outsider = make_staff("hall_clerk", region=wuhu)
+    _login(client, clerk)
+    url = reverse("collections:case", args=[cases["zhang"].pk])
+    response = client.post(url, {"action": "assign", "collector": outsider.pk})
+    assert response.status_code == 200 and "collector" in response.context["forms"]["assign"].errors
+    response = client.post(url, {"action": "assign", "collector": colleague.pk})
+    assert response.status_code == 302
+    case = DunningCase.objects.get(pk=cases["zhang"].pk)
+    assert case.assigned_to == colleague
+    assert set(case.tasks.filter(kind="reminder_call").values_list("assigned_to", flat=True)) == {colleague.pk}
+    assert AuditEntry.objects.filter(object_id=str(case.pk), changes__assigned_to=["", colleague.username]).exists()
+    listed = client.get(reverse("collections:list"), {"mine": "true"})
+    assert _names(listed) == []
+    client.logout()
+    _login(client, colleague)
+    assert _names(client.get(reverse("collections:list"), {"mine": "true"})) == ["张伟明"]
+    assert client.get(reverse("collections:tasks"), {"mine": "true"}).context["total"] == 1
