@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Min, QuerySet, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
 from crm.accounts.selectors import visibility_scope
@@ -178,12 +178,17 @@ def receipt_bills(payment: Payment) -> list[tuple[CustomerBill | None, Decimal, 
 
 
 def dunning_resolved_by(payment: Payment) -> DunningCase | None:
-    """The account's dunning case this payment closed as paid, if any (closed at or after the payment)."""
+    """The account's dunning case this payment closed as paid, if any: closed at or after the payment and before any
+    later payment to the account (1 query)."""
+    later_payment = Payment.objects.filter(
+        account_id=payment.account_id, paid_at__gt=payment.paid_at, paid_at__lte=OuterRef("closed_at")
+    )
     return (
         DunningCase.objects.filter(
             account_id=payment.account_id, status=DunningCase.Status.RESOLVED, closed_at__gte=payment.paid_at
         )
-        .order_by("-closed_at")
+        .exclude(Exists(later_payment))
+        .order_by("closed_at")
         .first()
     )
 

@@ -164,26 +164,30 @@ def test_a_closed_account_refuses_the_payment_as_a_form_error(client, make_staff
     assert not Payment.objects.exists()
 
 
-def test_the_receipt_notes_a_dunning_case_the_payment_closed(client, make_staff, overdue):
+def test_the_receipt_notes_the_dunning_case_the_payment_closed(client, make_staff, overdue):
     account, _old, _new = overdue
-    client.force_login(make_staff(Role.HALL_CLERK))
-    client.post(new_url(account), {"amount": "80", "method": "cash", "idempotency_key": "k" * 20, "step": "confirm"})
-    payment = Payment.objects.get()
-    receipt = reverse("payments:receipt", args=[payment.payment_no])
     long_ago = timezone.now() - datetime.timedelta(days=300)
     DunningCase.objects.create(  # an older case, closed long before: not this payment's doing
         account=account, customer=account.customer, region=account.customer.region, status="resolved", phase=1,
         overdue_since=datetime.date(2025, 9, 21), arrears=0, arrears_at_open=Decimal("10.00"),
         opened_at=long_ago - datetime.timedelta(days=100), closed_at=long_ago,
     )  # fmt: skip
-    assert 'data-testid="receipt-dunning"' not in client.get(receipt).content.decode()
-    # The dunning service closes the case in the payment's transaction; here it is recorded the same way by hand.
-    DunningCase.objects.create(
-        account=account, customer=account.customer, region=account.customer.region, status="resolved", phase=2,
-        overdue_since=datetime.date(2026, 9, 21), arrears=0, arrears_at_open=Decimal("80.00"),
-        opened_at=payment.paid_at - datetime.timedelta(days=30), closed_at=payment.paid_at,
+    case = DunningCase.objects.create(
+        account=account, customer=account.customer, region=account.customer.region, status="open", phase=1,
+        overdue_since=datetime.date(2026, 9, 21), arrears=Decimal("80.00"), arrears_at_open=Decimal("80.00"),
+        opened_at=timezone.now() - datetime.timedelta(days=30),
     )  # fmt: skip
-    assert 'data-testid="receipt-dunning"' in client.get(receipt).content.decode()
+    client.force_login(make_staff(Role.HALL_CLERK))
+    data = {"method": "cash", "step": "confirm"}
+
+    part = client.post(new_url(account), {**data, "amount": "30", "idempotency_key": "k" * 20})
+    assert 'data-testid="receipt-dunning"' not in client.get(part.url).content.decode()  # 50 still overdue
+
+    rest = client.post(new_url(account), {**data, "amount": "50", "idempotency_key": "j" * 20})
+    case.refresh_from_db()
+    assert case.status == DunningCase.Status.RESOLVED  # the dunning service closed it with the payment
+    assert 'data-testid="receipt-dunning"' in client.get(rest.url).content.decode()
+    assert 'data-testid="receipt-dunning"' not in client.get(part.url).content.decode()  # reprinted: still not its own
 
 
 def test_the_counter_finds_the_payer_in_its_region_and_lists_my_payments_today(client, make_staff, people, overdue):

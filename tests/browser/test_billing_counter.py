@@ -49,6 +49,9 @@ def test_clerk_takes_an_overdue_payment_with_confirmation_and_receipt(
     assert "畅享套餐月租" in page.inner_text(f"[data-testid=bill-{august.bill_no}]")
     page.wait_for_selector("[data-testid=usage-chart] canvas")
     screenshot(page, "customer-360-billing")
+    page.select_option("[data-testid=usage-product]", mobile.product_no)  # one subscription's usage, reloaded by htmx
+    page.wait_for_selector(f"[data-testid=usage-product] option[value={mobile.product_no}][selected]", state="attached")
+    page.wait_for_selector("[data-testid=usage-chart] canvas")
 
     # Take payment: the outstanding amount is offered; the confirmation says which bill it pays.
     page.click(f"[data-testid=take-payment-{account.account_no}]")
