@@ -99,6 +99,7 @@ def test_a_double_click_or_a_resubmitted_confirmation_posts_once(client, make_st
     # The same key with another amount (the clerk went back and changed it) is refused, nothing more is posted.
     changed = client.post(new_url(account), {**data, "amount": "90"})
     assert changed.status_code == 422 and "already posted" in changed.content.decode()
+    assert 'data-testid="start-over"' in changed.content.decode()  # a fresh form (new key) for a new payment
     assert Payment.objects.count() == 1
 
 
