@@ -1,0 +1,61 @@
+"""Demo billing data (step ``billing``, order 60): a year of usage, bills and payments for the demo population.
+
+What billing would have sent the CRM: call-detail records (详单) with daily and weekly rhythms and personal contact
+lists, monthly usage totals for every subscription, a bill per account and month (monthly fees, usage, discounts),
+and the payments that settled them. About 4 % of customers slide into arrears over the last one to three months
+(some never pay: bad debt); about 5 % of public customers churn in the last six months after months of declining
+usage and more calls to other networks; about 0.3 % get a new line that bursts into night-time international and
+premium-rate calls from one cell. Who does what is written only to ``analytics.DemoTruthLabel`` (for evaluating
+models, never read by features).
+
+Customers are processed in chunks in id order: records stream through ``SeedContext.copy_rows`` (COPY on
+PostgreSQL), so memory stays flat at a million customers. Records cover every month for demos up to 5,000
+customers, the last three months (plus this one) up to 200,000, the last month beyond; monthly totals, bills and
+payments always cover the twelve months. Records and payments stop at today's midnight: billing's feeds lag a day."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import connection
+
+from crm.demo.engine import SeedContext, demo_step
+from customers.models import BillingAccount
+
+from ..models import CustomerBill
+from ..services.accounts import account_arrears_refresh
+from .population import Population
+
+
+@demo_step(order=60, name="billing")
+def seed_billing(ctx: SeedContext) -> None:
+    """A year of usage, bills and payments, arrears, churn and fraud precursors (see the module docstring)."""
+    if ctx.customers <= 0 or CustomerBill.objects.exists():
+        ctx.log("  no customers, or bills already there; no billing data")
+        return
+    population = Population(ctx)
+    counts: dict[str, int] = defaultdict(int)
+    for chunk in population.chunks():
+        for table, n in chunk.write().items():
+            counts[table] += n
+    _finish(ctx, counts)
+    ctx.log(
+        f"  {counts['records']} usage records ({population.record_months_text}), {counts['monthly']} monthly totals, "
+        f"{counts['bills']} bills with {counts['items']} items, {counts['payments']} payments, "
+        f"{counts['arrears']} accounts in arrears, truth labels: {counts['churn']} churn, {counts['fraud']} fraud, "
+        f"{counts['bad_debt']} bad debt"
+    )
+    ctx.shared["billing_counts"] = dict(counts)
+
+
+def _finish(ctx: SeedContext, counts: dict[str, int]) -> None:
+    """Arrears from the overdue bills, and statistics for the planner on the freshly COPYed tables."""
+    account_arrears_refresh(today=ctx.today)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE billing_sync_usagerecord, billing_sync_usagemonthly, billing_sync_customerbill, "
+                "billing_sync_billitem, billing_sync_payment, billing_sync_accountbalance, customers_billingaccount, "
+                "orders_product"
+            )
+    counts["arrears"] = BillingAccount.objects.filter(arrears_amount__gt=0).count()
