@@ -121,7 +121,9 @@ class PaymentPreview:
     still_open: Decimal = ZERO
 
 
-def payment_preview(account: BillingAccount, amount: Decimal, *, bills: list[CustomerBill] | None = None):
+def payment_preview(
+    account: BillingAccount, amount: Decimal, *, bills: list[CustomerBill] | None = None
+) -> PaymentPreview:
     """The confirmation step: the same oldest-first allocation ``payment_post`` will make, without writing anything.
 
     The real allocation is made under the account lock when the payment posts; a bill paid in between (another
@@ -130,11 +132,11 @@ def payment_preview(account: BillingAccount, amount: Decimal, *, bills: list[Cus
     preview = PaymentPreview(amount=amount)
     left = amount
     for bill in bills:
-        share = min(left, bill.outstanding)
+        share = max(min(left, bill.outstanding), ZERO)
         if share > 0:
             preview.allocations.append((bill, share))
             left -= share
-        preview.still_open += bill.outstanding - max(share, ZERO)
+        preview.still_open += bill.outstanding - share
     preview.to_balance = left
     return preview
 
