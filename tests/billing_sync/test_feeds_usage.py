@@ -118,3 +118,23 @@ def test_the_same_batch_id_with_other_content_is_a_conflict(phone):
     # another sender may use the same id
     _other, created = feed_batch_load(sender="mediation", kind="usage", client_batch_id="U9", records=records)
     assert created
+
+
+def test_a_batch_that_fails_as_a_whole_is_recorded_failed_and_may_be_sent_again(phone, monkeypatch):
+    from billing_sync.services.feeds import usage
+
+    records = [_usage("R1", "18900000001", "2026-11-02T10:00:00+08:00")]
+
+    def broken(rows):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(usage, "_insert_postgres", broken)
+    monkeypatch.setattr(usage, "_insert_portable", lambda rows, batch: broken(rows))
+    failed, created = feed_batch_load(sender="billing", kind="usage", client_batch_id="F1", records=records)
+    assert created and failed.status == FeedBatch.Status.FAILED and "disk full" in failed.error
+    assert UsageRecord.objects.count() == 0 and failed.rows_loaded == 0
+
+    monkeypatch.undo()
+    again, created_again = feed_batch_load(sender="billing", kind="usage", client_batch_id="F1", records=records)
+    assert created_again and again.pk == failed.pk and again.status == FeedBatch.Status.LOADED
+    assert again.error == "" and again.rows_loaded == 1 and UsageRecord.objects.count() == 1
