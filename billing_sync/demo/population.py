@@ -28,7 +28,7 @@ from .usage import KINDS, Month, Sub, UsageGenerator, fen_text
 CHUNK = 5000
 FULL_RECORDS_UP_TO = 5_000  # customers: records for every month up to this size
 RECENT_RECORDS_UP_TO = 200_000  # then the last three months; beyond, the last month
-CHURN_SHARE = 0.06  # of the eligible public customers (about 5 % of all public ones)
+CHURN_SHARE = 0.075  # of the eligible public customers (about 5 % of all public ones)
 COMPLAINT_CHURN_FACTOR = 3  # customers who complained leave more often
 CHURN_WINDOW = (10, 180)  # days before today
 CHURN_HISTORY_DAYS = 150  # churners had their lines this long before leaving, so the decline is visible
@@ -199,7 +199,7 @@ class Chunk:
         if rng.random() < ARREARS_SHARE:
             p.arrears += 1
             unpaid = p.arrears % 3 + 1  # one, two or three bills: 0–30, 31–60 and 61–90 days overdue
-            bad = unpaid == 3 or (unpaid == 2 and rng.random() < 0.5)
+            bad = unpaid == 3 and p.arrears // 3 % 3 != 2  # two in three of the longest overdue never pay
             cust.role = "bad_debt" if bad else "arrears"
             cust.scenario = "stopped_paying" if bad else ""
             for account_id in cust.accounts:
