@@ -309,17 +309,16 @@ def _phase_enter(
         report.reminded += 1
     if phase.create_call_task:
         _task(case, CollectionTask.Kind.REMINDER_CALL, now=now, assigned_to=case.assigned_to)
-    manager = case.customer.account_manager
     if phase.suspend_services:
         if rule.automatic_suspension:
             _services(case, terminate=False, now=now, report=report)
         else:
-            _task(case, CollectionTask.Kind.MANAGER, now=now, assigned_to=manager)
+            _task(case, CollectionTask.Kind.MANAGER, now=now, assigned_to=case.customer.account_manager)
     if phase.terminate_services:
         if rule.automatic_disconnection:
             _services(case, terminate=True, now=now, report=report)
         else:
-            _task(case, CollectionTask.Kind.MANAGER, now=now, assigned_to=manager)
+            _task(case, CollectionTask.Kind.MANAGER, now=now, assigned_to=case.customer.account_manager)
     if phase.hand_to_legal and rule.automatic_disconnection:
         case.status = DunningCase.Status.LEGAL
         case.save(update_fields=["status", "updated_at"])
