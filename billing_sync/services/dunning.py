@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, Exists, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import CharField, DecimalField, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -630,11 +631,20 @@ def _enqueue_resume(case_id: int) -> None:
 
 
 def _resume_pending_case_ids(*, now: datetime.datetime) -> list[int]:
+    """Cases paid in the last 30 days with a subscription they suspended still suspended (narrowed in SQL through
+    the suspension orders' keys), then checked one by one for a missing resumption order."""
+    from orders.models import OrderType, ProductOrder
+
     since = now - datetime.timedelta(days=RESUME_RETRY_DAYS)
+    prefix = Concat(Value("dunning-"), Cast(OuterRef("pk"), CharField()), Value("-suspend-"))
+    still_suspended = ProductOrder.objects.filter(
+        order_type=OrderType.SUSPEND, product__status="suspended", idempotency_key__startswith=prefix
+    )
     ids = (
-        DunningCase.objects.filter(status=DunningCase.Status.RESOLVED, closed_at__gte=since, actions__kind=Kind.SUSPEND)
+        DunningCase.objects.filter(status=DunningCase.Status.RESOLVED, closed_at__gte=since)
+        .filter(Exists(still_suspended))
+        .order_by("pk")
         .values_list("pk", flat=True)
-        .distinct()
     )
     return [pk for pk in ids if _products_to_resume(pk)]
 

@@ -372,3 +372,31 @@ def test_the_daily_job_is_scheduled_at_three_and_runs_the_engine(debtor):
     result = dunning_run_task.delay().get()
     assert result["opened"] == 1 and result["advanced"] == 1
     assert DunningCase.objects.get().phase == 1
+
+
+def test_an_error_on_one_case_is_counted_and_rolled_back_while_the_others_go_on(
+    debtor, clock, people, make_bill, monkeypatch
+):
+    import billing_sync.services.dunning as engine
+
+    customer, _account, _lines = debtor
+    other = people["zhangw"]
+    make_bill(other.accounts.get(), "50.00", month=datetime.date(2026, 8, 1), due=timezone.localdate() - DAY)
+    real_sms = engine._sms
+
+    def flaky(case, phase, *, now):
+        if case.customer_id == customer.pk:
+            raise RuntimeError("gateway exploded")
+        return real_sms(case, phase, now=now)
+
+    monkeypatch.setattr(engine, "_sms", flaky)
+    report = dunning_run(now=clock(6))
+    assert report.failed == 1 and report.opened == 2
+    mine, theirs = DunningCase.objects.get(customer=customer), DunningCase.objects.get(customer=other)
+    assert mine.phase == 0 and not mine.actions.exclude(kind="opened").exists()  # its step was rolled back
+    assert theirs.phase == 1
+
+    monkeypatch.setattr(engine, "_sms", real_sms)
+    dunning_run(now=clock(7))
+    mine.refresh_from_db()
+    assert mine.phase == 1 and mine.actions.filter(kind="sms").count() == 1
