@@ -449,6 +449,9 @@ def _cases_open(*, now: datetime.datetime, today: datetime.date, rules) -> int:
                 ],
                 batch_size=CHUNK,
             )
+            for c in created:  # audited one by one (one insert each); the timeline starts with the first phase
+                audit_record(action="create", obj=c, changes={"step": Kind.OPENED, "arrears": str(c.arrears),
+                             "overdue_since": c.overdue_since.isoformat(), "exempt": c.exempt})  # fmt: skip
         opened += len(created)
 
 

@@ -86,7 +86,9 @@ def test_the_whole_timeline_from_the_first_reminder_to_disconnection(debtor, clo
     task = CollectionTask.objects.get(case=case)
     assert (task.kind, task.state, task.region_id) == ("reminder_call", "open", customer.region_id)
     assert {"sms", "outbound_call", "system"} <= set(_timeline(customer).values_list("channel", flat=True))
-    assert AuditEntry.objects.filter(object_type="billing_sync.dunningcase", object_id=str(case.pk)).count() >= 3
+    audit = AuditEntry.objects.filter(object_type="billing_sync.dunningcase", object_id=str(case.pk))
+    assert audit.filter(action="create", changes__step="opened").count() == 1
+    assert audit.filter(changes__step="phase", changes__phase=1).count() == 1 and audit.count() == len(_kinds(case))
 
     # Day 6: the reminder repeats (every 5 days); nothing else happens.
     dunning_run(now=clock(4))
