@@ -7,7 +7,7 @@ from customers.models import BillingAccount
 
 from ...models import FeedBatch
 from ..accounts import account_balance_apply
-from . import Chunk, RowError, amount, mark_validated, moment, text
+from .values import Chunk, RowError, amount, mark_validated, moment, text
 
 
 def load_chunk(*, batch: FeedBatch, rows: list[tuple[int, dict]], context: dict) -> Chunk:

@@ -11,7 +11,7 @@ from orders.models import Product
 
 from ...models import BillItem, CustomerBill, FeedBatch
 from ..accounts import account_arrears_refresh
-from . import Chunk, RowError, amount, choice, day, mark_validated, text, whole
+from .values import Chunk, RowError, amount, choice, day, mark_validated, text, whole
 
 RATE_TYPES = frozenset(BillItem.RateType.values)
 

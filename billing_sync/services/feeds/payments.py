@@ -7,7 +7,7 @@ from customers.models import BillingAccount
 
 from ...models import FeedBatch, Payment
 from ..payments import PaymentRefused, payment_post
-from . import Chunk, RowError, amount, choice, mark_validated, moment, text
+from .values import Chunk, RowError, amount, choice, mark_validated, moment, text
 
 CHANNELS = frozenset({"bank", "agent", "billing", "counter", "portal", "hotline"})
 METHODS = frozenset(Payment.Method.values)

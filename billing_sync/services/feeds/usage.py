@@ -21,7 +21,7 @@ from orders.models import Product
 
 from ...models import FeedBatch, UsageMonthly, UsageRecord
 from ..partitions import month_start, usage_partitions_ensure
-from . import Chunk, RowError, amount, boolean, choice, mark_validated, moment, text, whole
+from .values import Chunk, RowError, amount, boolean, choice, mark_validated, moment, text, whole
 
 TYPES = frozenset({"voice", "sms", "data"})
 ROAMING = frozenset({"none", "domestic", "international"})
