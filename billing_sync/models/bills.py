@@ -150,6 +150,9 @@ class Payment(models.Model):
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     allocations = models.JSONField(_("bills paid"), default=list, blank=True)
     to_balance = models.DecimalField(_("to the balance"), max_digits=12, decimal_places=2, default=0)
+    # The account right after this payment, for the receipt (a reprint shows what the customer was told).
+    balance_after = models.DecimalField(_("balance after"), max_digits=12, decimal_places=2, null=True, blank=True)
+    arrears_after = models.DecimalField(_("arrears after"), max_digits=12, decimal_places=2, null=True, blank=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("received by"),

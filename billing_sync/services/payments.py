@@ -175,6 +175,8 @@ def _post(*, account, amount, channel, method, actor, key, payment_no, paid_at, 
         account.save(update_fields=["balance"])
     account_arrears_refresh(account_ids=[account.pk])
     account.refresh_from_db(fields=["arrears_amount", "balance"])
+    payment.balance_after, payment.arrears_after = account.balance, account.arrears_amount
+    payment.save(update_fields=["balance_after", "arrears_after"])
     interaction_record(
         customer=account.customer,
         channel=TIMELINE_CHANNELS.get(channel, "system"),

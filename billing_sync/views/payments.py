@@ -124,6 +124,5 @@ def payment_receipt(request, payment_no: str):
         "customer": payment.customer,
         "paid_bills": billing_selectors.receipt_bills(payment),
         "dunning_case": billing_selectors.dunning_resolved_by(payment),
-        "printed_at": timezone.now(),
     }
     return render(request, "billing_sync/payments/receipt.html", context)

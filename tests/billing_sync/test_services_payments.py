@@ -35,6 +35,7 @@ def test_a_payment_settles_the_oldest_bill_first_and_tops_up_the_balance(people,
     assert payment.allocations == [{"bill": old.bill_no, "amount": "80.00"}, {"bill": new.bill_no, "amount": "20.00"}]
     account.refresh_from_db()
     assert account.arrears_amount == Decimal("30.00") and account.balance == 0
+    assert (payment.arrears_after, payment.balance_after) == (Decimal("30.00"), Decimal("0.00"))  # for the receipt
 
     more, _ = payment_post(account=account, amount="40", channel="counter", method="qr", actor=clerk)
     account.refresh_from_db()
