@@ -138,3 +138,23 @@ def test_a_batch_that_fails_as_a_whole_is_recorded_failed_and_may_be_sent_again(
     again, created_again = feed_batch_load(sender="billing", kind="usage", client_batch_id="F1", records=records)
     assert created_again and again.pk == failed.pk and again.status == FeedBatch.Status.LOADED
     assert again.error == "" and again.rows_loaded == 1 and UsageRecord.objects.count() == 1
+
+
+def test_the_portable_path_used_on_sqlite_also_counts_each_record_once(phone, monkeypatch):
+    from types import SimpleNamespace
+
+    from billing_sync.services.feeds import usage
+
+    monkeypatch.setattr(usage, "connection", SimpleNamespace(vendor="sqlite"))  # as under `make run`
+    records = [
+        _usage("S1", "18900000001", "2026-11-02T10:00:00+08:00", otherNumber="", cellId="a\tb"),
+        _usage("S2", "18900000001", "2026-11-02T11:00:00+08:00", type="data", duration=0, volumeKb=100),
+    ]
+    first, _ = feed_batch_load(sender="billing", kind="usage", client_batch_id="L1", records=records)
+    more = [*records, _usage("S3", "18900000001", "2026-11-03T10:00:00+08:00")]
+    again, _ = feed_batch_load(sender="billing", kind="usage", client_batch_id="L2", records=more)
+
+    assert (first.rows_loaded, again.rows_loaded, again.rows_duplicate) == (2, 1, 2)
+    month = UsageMonthly.objects.get(product=phone)
+    assert (month.voice_calls, month.voice_seconds, month.data_kb) == (2, 120, 100)
+    assert UsageRecord.objects.get(record_key="S1").cell_id == "a\tb"
