@@ -1,10 +1,24 @@
-"""Admin of the arrears policy (phases and rules, editable) and a read-mostly view of the collection records.
+"""Admin of the arrears policy (phases and rules, editable) and a read-mostly view of the collection records and of
+what billing sent (batches, bills, payments).
 
-Cases, tasks and write-offs change through the services (timeline, audit, orders, four eyes); here they are read."""
+Cases, tasks and write-offs change through the services (timeline, audit, orders, four eyes); bills and payments come
+from billing or the payment service; here they are read."""
 
 from django.contrib import admin
 
-from .models import CollectionTask, DunningAction, DunningCase, DunningPhase, DunningRule, WriteOff
+from .models import (
+    BillItem,
+    CollectionTask,
+    CustomerBill,
+    DunningAction,
+    DunningCase,
+    DunningPhase,
+    DunningRule,
+    FeedBatch,
+    FeedRejection,
+    Payment,
+    WriteOff,
+)
 
 
 @admin.register(DunningPhase)
@@ -70,3 +84,49 @@ class WriteOffAdmin(ReadOnlyAdmin):
     list_filter = ("state",)
     search_fields = ("case__account__account_no", "reason")
     list_select_related = ("case", "requested_by", "decided_by")
+
+
+class FeedRejectionInline(admin.TabularInline):
+    model = FeedRejection
+    fields = ("row_no", "record_key", "field", "code", "reason")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+
+
+@admin.register(FeedBatch)
+class FeedBatchAdmin(ReadOnlyAdmin):
+    list_display = ("id", "sender", "kind", "client_batch_id", "status", "rows_received", "rows_loaded",
+                    "rows_duplicate", "rows_rejected", "received_at", "duration_ms")  # fmt: skip
+    list_filter = ("kind", "status", "sender")
+    search_fields = ("client_batch_id", "file_name")
+    date_hierarchy = "received_at"
+    inlines = [FeedRejectionInline]
+
+
+class BillItemInline(admin.TabularInline):
+    model = BillItem
+    fields = ("item_no", "rate_type", "name", "service_number", "amount")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+
+
+@admin.register(CustomerBill)
+class CustomerBillAdmin(ReadOnlyAdmin):
+    list_display = ("bill_no", "account", "period_start", "due_date", "amount_due", "amount_paid", "written_off",
+                    "state")  # fmt: skip
+    list_filter = ("state", "region")
+    search_fields = ("=bill_no", "=account__account_no", "=customer__customer_no")
+    raw_id_fields = ("account", "customer", "batch")
+    inlines = [BillItemInline]
+    show_full_result_count = False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("payment_no", "account", "amount", "paid_at", "channel", "method", "source", "to_balance")
+    list_filter = ("channel", "method", "source")
+    search_fields = ("=payment_no", "=account__account_no", "=customer__customer_no")
+    raw_id_fields = ("account", "customer", "batch", "received_by")
+    show_full_result_count = False
