@@ -158,3 +158,21 @@ def test_the_portable_path_used_on_sqlite_also_counts_each_record_once(phone, mo
     month = UsageMonthly.objects.get(product=phone)
     assert (month.voice_calls, month.voice_seconds, month.data_kb) == (2, 120, 100)
     assert UsageRecord.objects.get(record_key="S1").cell_id == "a\tb"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's")
+def test_month_partitions_are_made_before_the_load_transaction(phone, monkeypatch):
+    # Creating a partition locks the whole usage table until commit: it must not happen inside a long load.
+    from billing_sync.services.feeds import usage
+
+    def broken(rows):
+        raise RuntimeError("stop before commit")
+
+    monkeypatch.setattr(usage, "_insert_postgres", broken)
+    records = [_usage("P1", "18900000001", "2026-07-15T10:00:00+08:00"), _usage("P2", "18900000001", "bad")]
+    batch, _ = feed_batch_load(sender="billing", kind="usage", client_batch_id="PART", records=records)
+
+    assert batch.status == FeedBatch.Status.FAILED  # the load's transaction was rolled back…
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('billing_sync_usagerecord_202607')")
+        assert cursor.fetchone()[0] is not None  # …but the July partition made before it stays

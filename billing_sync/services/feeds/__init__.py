@@ -114,6 +114,10 @@ def feed_batch_load(
         return _same_content(existing, content_sha256), False
     started = time.monotonic()
     received_at = timezone.now()
+    if kind == FeedBatch.Kind.USAGE:
+        from .usage import partitions_ahead
+
+        partitions_ahead(records)
     try:
         with transaction.atomic():
             batch = _start(existing, keys, body_format=body_format, content_sha256=content_sha256,

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import F
+from django.utils import timezone
 
 from customers.models import BillingAccount
 from orders.models import Product
@@ -142,6 +143,29 @@ def _row(record: dict, *, now, tz, subscriptions) -> tuple[str, datetime.datetim
     values = [_esc(key), raw_start, subscription[6], _esc(number), usage_type, out, _esc(other), str(duration),
               str(volume), _esc(cell), roaming, charge]  # fmt: skip
     return key, started, local_day, values
+
+
+def partitions_ahead(records) -> None:
+    """Create the month partitions a batch needs before its transaction starts. Creating a partition locks the whole
+    usage table (ACCESS EXCLUSIVE) until commit, which inside a long load would stop every reader of usage. Lists
+    are scanned by date prefix (with the neighbouring month near a month's edge, for time zones); a stream cannot be
+    scanned ahead, so it gets this month and the last, and any other month is created during the load."""
+    today = timezone.localdate()
+    latest = (today.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    months = {today.replace(day=1), (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)}
+    if isinstance(records, list):
+        days = {r.get("startTime")[:10] for r in records if isinstance(r, dict) and isinstance(r.get("startTime"), str)}
+        for value in days:
+            try:
+                day = datetime.date.fromisoformat(value)
+            except ValueError:
+                continue
+            months.add(day.replace(day=1))
+            if day.day == 1:
+                months.add((day - datetime.timedelta(days=1)).replace(day=1))
+            if day.day >= 28:
+                months.add((day + datetime.timedelta(days=4)).replace(day=1))
+    usage_partitions_ensure(m for m in months if datetime.date(2000, 1, 1) <= m <= latest)
 
 
 def load_chunk(*, batch: FeedBatch, rows: list[tuple[int, dict]], context: dict) -> Chunk:
