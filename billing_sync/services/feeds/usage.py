@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -165,7 +165,20 @@ def partitions_ahead(records) -> None:
                 months.add((day - datetime.timedelta(days=1)).replace(day=1))
             if day.day >= 28:
                 months.add((day + datetime.timedelta(days=4)).replace(day=1))
-    usage_partitions_ensure(m for m in months if datetime.date(2000, 1, 1) <= m <= latest)
+    ensure_partitions([m for m in months if datetime.date(2000, 1, 1) <= m <= latest])
+
+
+def ensure_partitions(months: list[datetime.date]) -> None:
+    """``usage_partitions_ensure`` in a savepoint, tried twice: two loaders creating the same month at the same moment
+    make one fail with "already exists" (IF NOT EXISTS does not cover that race); the second try finds the table."""
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                usage_partitions_ensure(months)
+            return
+        except DatabaseError:
+            if attempt == 2:
+                raise
 
 
 def load_chunk(*, batch: FeedBatch, rows: list[tuple[int, dict]], context: dict) -> Chunk:
@@ -178,7 +191,7 @@ def load_chunk(*, batch: FeedBatch, rows: list[tuple[int, dict]], context: dict)
     mark_validated(context)
     if not good:
         return chunk
-    usage_partitions_ensure(months)
+    ensure_partitions(sorted(months))
     loaded = _insert_postgres(good) if connection.vendor == "postgresql" else _insert_portable(good, batch)
     chunk.loaded = loaded
     chunk.duplicate = len(good) - loaded
