@@ -7,7 +7,7 @@ import zoneinfo
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 PARENT = "billing_sync_usagerecord"
 
@@ -39,11 +39,19 @@ def usage_partitions_ensure(months: Iterable[datetime.date]) -> list[str]:
             cursor.execute("SELECT to_regclass(%s)", [name])
             if cursor.fetchone()[0] is not None:
                 continue
-            # Concurrent loaders may race to create the same month: IF NOT EXISTS makes the loser a no-op.
-            cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {PARENT} FOR VALUES FROM (%s) TO (%s)",
-                [f"{month:%Y-%m-%d} 00:00 {tz}", f"{next_month(month):%Y-%m-%d} 00:00 {tz}"],
-            )
+            # Two loaders creating the same month at once: IF NOT EXISTS does not cover the race (the loser fails
+            # with "already exists" on the catalogue), so each month is tried in a savepoint and checked again.
+            try:
+                with transaction.atomic():
+                    cursor.execute(
+                        f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {PARENT} FOR VALUES FROM (%s) TO (%s)",
+                        [f"{month:%Y-%m-%d} 00:00 {tz}", f"{next_month(month):%Y-%m-%d} 00:00 {tz}"],
+                    )
+            except DatabaseError:
+                cursor.execute("SELECT to_regclass(%s)", [name])
+                if cursor.fetchone()[0] is None:
+                    raise
+                continue
             created.append(name)
     return created
 

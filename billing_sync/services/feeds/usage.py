@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -169,16 +169,9 @@ def partitions_ahead(records) -> None:
 
 
 def ensure_partitions(months: list[datetime.date]) -> None:
-    """``usage_partitions_ensure`` in a savepoint, tried twice: two loaders creating the same month at the same moment
-    make one fail with "already exists" (IF NOT EXISTS does not cover that race); the second try finds the table."""
-    for attempt in (1, 2):
-        try:
-            with transaction.atomic():
-                usage_partitions_ensure(months)
-            return
-        except DatabaseError:
-            if attempt == 2:
-                raise
+    """The months' partitions, created in a savepoint so a failure never poisons the caller's transaction."""
+    with transaction.atomic():
+        usage_partitions_ensure(months)
 
 
 def load_chunk(*, batch: FeedBatch, rows: list[tuple[int, dict]], context: dict) -> Chunk:
