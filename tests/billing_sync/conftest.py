@@ -26,3 +26,16 @@ def make_bill(db):
         )  # fmt: skip
 
     return make
+
+
+@pytest.fixture
+def dunning_policy(db):
+    """The seeded dunning phases and rules (a transactional test elsewhere may have flushed them)."""
+    import importlib
+
+    from django.apps import apps
+
+    from billing_sync.models import DunningPhase, DunningRule
+
+    if not DunningPhase.objects.exists() or not DunningRule.objects.exists():
+        importlib.import_module("billing_sync.migrations.0002_default_dunning_policy").seed(apps, None)

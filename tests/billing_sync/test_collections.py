@@ -3,16 +3,14 @@
 
 import csv
 import datetime
-import importlib
 import io
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
-from billing_sync.models import CollectionTask, CustomerBill, DunningCase, DunningPhase, DunningRule, WriteOff
+from billing_sync.models import CollectionTask, CustomerBill, DunningCase, WriteOff
 from billing_sync.services.collections import (
     CollectionRefused,
     agency_hand_over,
@@ -28,14 +26,8 @@ from crm.audit.models import AuditEntry
 from customers.models import PartyInteraction
 from tests.conftest import STAFF_PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dunning_policy")]
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def policy(db):
-    if not DunningPhase.objects.exists() or not DunningRule.objects.exists():
-        importlib.import_module("billing_sync.migrations.0002_default_dunning_policy").seed(apps, None)
 
 
 @pytest.fixture

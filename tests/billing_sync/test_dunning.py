@@ -2,18 +2,15 @@
 collection; payments stop the process and resume services; exemptions, grace, promises and instalments."""
 
 import datetime
-import importlib
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.utils import timezone, translation
 
 from billing_sync.models import (
     CollectionTask,
     DunningAction,
     DunningCase,
-    DunningPhase,
     DunningRule,
     InstalmentPlan,
     PromiseToPay,
@@ -25,15 +22,8 @@ from crm.messaging.models import OutboundMessage
 from customers.models import PartyInteraction
 from orders.models import OrderType, Product, ProductOrder
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dunning_policy")]
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def policy(db):
-    """The seeded phases and rules (a transactional test elsewhere may have flushed them)."""
-    if not DunningPhase.objects.exists() or not DunningRule.objects.exists():
-        importlib.import_module("billing_sync.migrations.0002_default_dunning_policy").seed(apps, None)
 
 
 @pytest.fixture
