@@ -17,6 +17,17 @@ def dunning_run_task() -> dict:
     return asdict(dunning_run())
 
 
+@shared_task(acks_late=True, soft_time_limit=1700, time_limit=1800)
+def dunning_cases_step_task(case_ids: list[int], now: str) -> dict:
+    """A chunk of the daily run's cases, moved through what is due for them at ``now`` (ISO time of the run)."""
+    import datetime
+    from dataclasses import asdict
+
+    from .services.dunning import dunning_cases_step
+
+    return asdict(dunning_cases_step(case_ids=case_ids, now=datetime.datetime.fromisoformat(now)))
+
+
 @shared_task(acks_late=True, soft_time_limit=280, time_limit=300)
 def dunning_resume_task(case_id: int) -> list[str]:
     """After a payment cleared a case: resume the services it suspended (the daily run retries what is left)."""

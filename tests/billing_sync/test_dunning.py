@@ -397,3 +397,17 @@ def test_an_error_on_one_case_is_counted_and_rolled_back_while_the_others_go_on(
     dunning_run(now=clock(7))
     mine.refresh_from_db()
     assert mine.phase == 1 and mine.actions.filter(kind="sms").count() == 1
+
+
+def test_a_run_that_fans_out_to_workers_does_the_same_steps(debtor, clock, django_capture_on_commit_callbacks):
+    """After a bill run many cases fall due the same day: the run queues them in chunks for the billing workers
+    (tasks run eagerly here) and each chunk does exactly what the in-process run does."""
+    _customer, account, lines = debtor
+    with django_capture_on_commit_callbacks(execute=True):
+        dunning_run(now=clock(1))
+    report = dunning_run(now=clock(11), fan_out=True)
+    case = DunningCase.objects.get(account=account)
+    assert report.queued == 1 and report.suspended == 0  # counted by the worker's report, not this one
+    assert case.phase == 2
+    assert {p.status for p in Product.objects.filter(pk__in=[p.pk for p in lines])} == {"suspended"}
+    assert dunning_run(now=clock(11), fan_out=True).queued == 0  # nothing due any more: nothing queued

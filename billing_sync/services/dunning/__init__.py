@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .policy import DEFAULT_RULE, ZERO, account_products, below_threshold, rule_for, rules_table
 from .resume import RESUME_RETRY_DAYS, _close_open_work, case_resolve, dunning_on_payment, dunning_resume, pause_refresh
-from .run import CHUNK, DunningReport, dunning_run
+from .run import CHUNK, DunningReport, dunning_cases_step, dunning_run
 from .steps import TIMELINE_CHANNELS, Kind, step_record
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "account_products",
     "below_threshold",
     "case_resolve",
+    "dunning_cases_step",
     "dunning_on_payment",
     "dunning_resume",
     "dunning_run",

@@ -7,6 +7,7 @@ import datetime
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import DecimalField, Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -24,6 +25,7 @@ from .steps import Kind, _phase_enter, _services, _sms
 logger = logging.getLogger(__name__)
 
 CHUNK = 2000
+STEP_CHUNK = 500  # cases per worker task when the run fans out
 
 
 @dataclass
@@ -38,15 +40,19 @@ class DunningReport:
     failed: int = 0
     reminded: int = 0
     resumed: int = 0
+    queued: int = 0
 
 
 # --- The daily run ------------------------------------------------------------------------------------------------
 
 
-def dunning_run(*, now: datetime.datetime | None = None) -> DunningReport:
+def dunning_run(*, now: datetime.datetime | None = None, fan_out: bool | None = None) -> DunningReport:
     """The daily run: refresh arrears, open cases, move cases through the phases, check promises and instalment
     plans, resolve what was paid, retry failed steps and pending resumptions. Running twice at the same ``now``
-    does nothing the second time."""
+    does nothing the second time.
+
+    With ``fan_out`` (by default when tasks run on workers and more than ``STEP_CHUNK`` cases are due) the cases'
+    steps are queued in chunks for the billing workers instead of run here; the report then counts them as queued."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     report = DunningReport()
@@ -58,10 +64,35 @@ def dunning_run(*, now: datetime.datetime | None = None) -> DunningReport:
         if _guarded(_resolve_if_paid, case_id, rules=rules, now=now, report=report):
             report.resolved += 1
     report.opened += _cases_open(now=now, today=today, rules=rules)
-    for case_id in _due_case_ids(now=now, today=today, phases=phases):
-        _guarded(_case_step, case_id, now=now, today=today, rules=rules, phases=phases, report=report)
+    due = _due_case_ids(now=now, today=today, phases=phases)
+    if fan_out is None:
+        fan_out = not settings.CELERY_TASK_ALWAYS_EAGER and len(due) > STEP_CHUNK
+    if fan_out:
+        # After a bill run, a whole month's late payers fall due on the same day: the cases go to the billing
+        # queue in chunks so every billing worker takes a share (each step is idempotent, so a redelivery is safe).
+        from ...tasks import dunning_cases_step_task
+
+        for start in range(0, len(due), STEP_CHUNK):
+            dunning_cases_step_task.delay(due[start : start + STEP_CHUNK], now.isoformat())
+        report.queued += len(due)
+    else:
+        dunning_cases_step(case_ids=due, now=now, report=report, rules=rules, phases=phases)
     for case_id in _resume_pending_case_ids(now=now):
         report.resumed += len(dunning_resume(case_id=case_id, now=now))
+    return report
+
+
+def dunning_cases_step(
+    *, case_ids: list[int], now: datetime.datetime, report: DunningReport | None = None, rules=None, phases=None
+) -> DunningReport:
+    """Move these cases through whatever is due for them at ``now`` (phases, reminders, pauses, retries), each in
+    its own transaction. The daily run calls it, in-process or through workers in chunks."""
+    report = report if report is not None else DunningReport()
+    rules = rules if rules is not None else rules_table()
+    phases = phases if phases is not None else list(DunningPhase.objects.order_by("number"))
+    today = timezone.localdate(now)
+    for case_id in case_ids:
+        _guarded(_case_step, case_id, now=now, today=today, rules=rules, phases=phases, report=report)
     return report
 
 
