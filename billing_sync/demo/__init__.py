@@ -9,9 +9,12 @@ premium-rate calls from one cell. Who does what is written only to ``analytics.D
 models, never read by features).
 
 Customers are processed in chunks in id order: records stream through ``SeedContext.copy_rows`` (COPY on
-PostgreSQL), so memory stays flat at a million customers. Records cover every month for demos up to 5,000
-customers, the last three months (plus this one) up to 200,000, the last month beyond; monthly totals, bills and
-payments always cover the twelve months. Records and payments stop at today's midnight: billing's feeds lag a day."""
+PostgreSQL), so memory stays flat at a million customers. Records cover the last 90 days for demos up to 20,000
+customers, the last 14 days up to 200,000, the last 2 days beyond (about one record per subscription and day); monthly
+totals, bills and payments always cover the twelve months. A month without records gets totals estimated from the
+subscription's profile; the month the record window starts in gets the records' sums plus that estimate for its days
+before the window (so its totals are the whole month's, and at least what its records add up to). Records and payments
+stop at today's midnight: billing's feeds lag a day."""
 
 from __future__ import annotations
 
@@ -40,8 +43,9 @@ def seed_billing(ctx: SeedContext) -> None:
             counts[table] += n
     _finish(ctx, counts)
     ctx.log(
-        f"  {counts['records']} usage records ({population.record_months_text}), {counts['monthly']} monthly totals, "
-        f"{counts['bills']} bills with {counts['items']} items, {counts['payments']} payments, "
+        f"  {counts['records']} usage records (last {population.record_days} days), "
+        f"{counts['monthly']} monthly totals, {counts['bills']} bills with {counts['items']} items, "
+        f"{counts['payments']} payments, "
         f"{counts['arrears']} accounts in arrears, truth labels: {counts['churn']} churn, {counts['fraud']} fraud, "
         f"{counts['bad_debt']} bad debt"
     )

@@ -6,6 +6,7 @@ what overdue bills still owe is exactly the account's arrears."""
 from __future__ import annotations
 
 import datetime
+import functools
 import random
 from dataclasses import dataclass, field
 
@@ -69,6 +70,12 @@ class Account:
     default_date: datetime.date | None = None  # bad_debt: the due date of the first bill never paid
 
 
+@functools.cache  # a dozen months, asked for hundreds of thousands of times
+@functools.cache
+def month_code(month: datetime.date) -> str:
+    return f"{month:%Y%m}"
+
+
 def next_month(month: datetime.date) -> datetime.date:
     return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
@@ -99,7 +106,7 @@ class MoneyPlanner:
     def bill(self, bill_id: int, account: Account, month: datetime.date, charges: list[Charge]) -> Bill | None:
         """The bill of one month: monthly fees, usage, discounts; None when nothing was billed."""
         bill_date = next_month(month)
-        bill = Bill(bill_id, f"B{month:%Y%m}{account.id:010d}", month, bill_date, bill_date.replace(day=DUE_DAY))
+        bill = Bill(bill_id, f"B{month_code(month)}{account.id:010d}", month, bill_date, bill_date.replace(day=DUE_DAY))
         fees = 0
         for charge in charges:
             if charge.fee:
@@ -165,7 +172,7 @@ class MoneyPlanner:
         options = CHANNELS.get(account.method, CHANNELS["cash"])
         channel, method, _w = rng.choices(options, weights=[w for _c, _m, w in options])[0]
         self.payments.append(
-            (f"BP{bill.month:%Y%m}{account.id:010d}", "", account.id,
+            (f"BP{month_code(bill.month)}{account.id:010d}", "", account.id,
              account.customer_id, fen_text(fen + extra), paid_at, channel, method, "billing",
              [{"bill": bill.bill_no, "amount": fen_text(fen)}], fen_text(extra), self.now)
         )  # fmt: skip

@@ -1,10 +1,11 @@
 """Who the demo customers are to billing: their subscriptions and accounts, one chunk at a time, and what each will
 do (pay, fall into arrears, default, churn, defraud). Roles come from their own generator, so they do not change
-with the number of months that get records."""
+with the number of days that get records."""
 
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,8 +27,9 @@ from .money import Account, Charge, MoneyPlanner, next_month
 from .usage import KINDS, Month, Sub, UsageGenerator, fen_text
 
 CHUNK = 5000
-FULL_RECORDS_UP_TO = 5_000  # customers: records for every month up to this size
-RECENT_RECORDS_UP_TO = 200_000  # then the last three months; beyond, the last month
+# Days of usage records before today, by size: (up to this many customers, days); monthly totals always cover the year.
+RECORD_WINDOWS = ((20_000, 90), (200_000, 14))
+RECORD_DAYS_BEYOND = 2
 CHURN_SHARE = 0.075  # of the eligible public customers (about 5 % of all public ones)
 COMPLAINT_CHURN_FACTOR = 3  # customers who complained leave more often
 CHURN_WINDOW = (10, 180)  # days before today
@@ -56,6 +58,11 @@ class Cust:
     accounts: list[int] = field(default_factory=list)
 
 
+def record_days(customers: int) -> int:
+    """How many days before today get usage records for a demo of this size."""
+    return next((days for up_to, days in RECORD_WINDOWS if customers <= up_to), RECORD_DAYS_BEYOND)
+
+
 class Population:
     """Loads what every chunk needs once: months, prices, who ordered or called; then yields the chunks."""
 
@@ -68,9 +75,12 @@ class Population:
             months.insert(0, (months[0] - datetime.timedelta(days=1)).replace(day=1))
         self.months = [Month.of(m) for m in months]
         self.bill_months = months[:12]
-        keep = 13 if ctx.customers <= FULL_RECORDS_UP_TO else 4 if ctx.customers <= RECENT_RECORDS_UP_TO else 2
-        self.record_months = {m.start for m in self.months[-keep:]}
-        self.record_months_text = f"{keep - 1} months and this one" if keep > 1 else "this month"
+        self.record_days = record_days(ctx.customers)
+        self.window = self.today - datetime.timedelta(days=self.record_days)  # the first day with records
+        self.record_months = {m.start for m in self.months if m.end > self.window}
+        for month in self.months:
+            if month.start in self.record_months:
+                month.prepare_stamps()
         self.horizon = self.today  # records and payments stop at today's midnight
         offerings = ProductOffering.objects.prefetch_related("prices")
         self.offerings = {
@@ -297,25 +307,28 @@ class Chunk:
                 subs.append(sub)
         return subs
 
-    def _records(self, subs: list[Sub]):
+    def _records(self, subs: list[Sub]) -> Iterator[tuple]:
         p = self.p
-        for sub in subs:
-            for month in p.months:
-                yield from p.usage.month(sub, month, p.horizon, records=month.start in p.record_months)
+        month, months, horizon, window = p.usage.month, p.months, p.horizon, p.window
+        return itertools.chain.from_iterable(month(sub, m, horizon, window) for sub in subs for m in months)
 
     def _money(self) -> dict[str, int]:
         p, money = self.p, self.p.money
         charges: dict[tuple[int, datetime.date], list[Charge]] = {}
+        spans = [(month, next_month(month)) for month in p.bill_months]
+        usage_totals, offerings = p.usage.totals, p.offerings
         for cust in self.customers:
             for pid, _c, account_id, offering_id, _k, bundle_id, number, _s, start, end in cust.products:
                 if start is None or account_id is None:
                     continue
-                name, fee = p.offerings.get(offering_id, ("", 0))
-                for month in p.bill_months:
-                    if start >= next_month(month) or (end is not None and end < month):
+                name, fee = offerings.get(offering_id, ("", 0))
+                if bundle_id:
+                    fee = 0
+                for month, following in spans:
+                    if start >= following or (end is not None and end < month):
                         continue
-                    totals = p.usage.totals.get((pid, month))
-                    charge = Charge(pid, number, name, 0 if bundle_id else fee, totals[5] if totals else 0)
+                    totals = usage_totals.get((pid, month))
+                    charge = Charge(pid, number, name, fee, totals[5] if totals else 0)
                     charges.setdefault((account_id, month), []).append(charge)
         planned: list[tuple[Account, list]] = []
         for account in self.accounts.values():

@@ -1,7 +1,8 @@
 """Usage of the demo subscriptions: per-subscriber profiles, call-detail records (详单) and monthly totals.
 
 Hot path: one call of ``UsageGenerator.month`` per subscription and month, a few ``random()`` calls and one tuple per
-record, so a million customers stay O(rows). Money is counted in fen (integers) and written as text."""
+record, so a million customers stay O(rows). Money is counted in fen (integers) and written as text from a table; times
+are text too (a day-hour prefix from the month, "MM:SS" from a table, the UTC offset), with no datetime per record."""
 
 from __future__ import annotations
 
@@ -46,8 +47,14 @@ FRAUD_PER_DAY = (30, 60)
 CHURN_LEAD_DAYS = 120  # the decline and the drift to competitors start this long before the churn date
 
 
+# "MM:SS" for every second of an hour, so a record's time is three string concatenations.
+MINUTE_SECOND = [f"{s // 60:02d}:{s % 60:02d}" for s in range(3600)]
+# Most charges are a few yuan: their text, indexed by fen.
+FEN_TEXT = [f"{f // 100}.{f % 100:02d}" for f in range(20_000)]
+
+
 def fen_text(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
+    return FEN_TEXT[fen] if 0 <= fen < 20_000 else f"{fen // 100}.{fen % 100:02d}"
 
 
 def _cum(weights) -> list[float]:
@@ -59,28 +66,37 @@ VOICE_CUM, DATA_CUM, FRAUD_CUM = _cum(VOICE_HOURS), _cum(DATA_HOURS), _cum(FRAUD
 
 @dataclass
 class Month:
-    """One local calendar month: its days as aware datetimes at midnight and cumulative day weights per profile."""
+    """One local calendar month: its days' ordinals, cumulative day weights per profile and, for months with records,
+    each day-hour's timestamp text (``stamps[day * 24 + hour]`` is "YYYY-MM-DD HH:", ``offsets`` the UTC offset)."""
 
     start: datetime.date
     days: int
-    bases: list[datetime.datetime] = field(default_factory=list)
+    end: datetime.date  # exclusive: the first day of the next month
     ordinals: list[int] = field(default_factory=list)
     day_cum: list[list[float]] = field(default_factory=list)
+    stamps: list[str] = field(default_factory=list)
+    offsets: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, start: datetime.date) -> Month:
         following = (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-        month = cls(start=start, days=(following - start).days)
-        tz = timezone.get_default_timezone()
+        month = cls(start=start, days=(following - start).days, end=following)
         dates = [start + datetime.timedelta(days=d) for d in range(month.days)]
-        month.bases = [datetime.datetime(d.year, d.month, d.day, tzinfo=tz) for d in dates]
         month.ordinals = [d.toordinal() for d in dates]
         month.day_cum = [_cum(w if d.weekday() >= 5 else 1.0 for d in dates) for w in DAY_PROFILES]
         return month
 
-    @property
-    def end(self) -> datetime.date:  # exclusive
-        return self.start + datetime.timedelta(days=self.days)
+    def prepare_stamps(self) -> None:
+        """The local wall-clock hours as text with their offsets (the offset of a DST day can change by hour)."""
+        if self.stamps:
+            return
+        tz = timezone.get_default_timezone()
+        for d in range(self.days):
+            day = self.start + datetime.timedelta(days=d)
+            for hour in range(24):
+                self.stamps.append(f"{day:%Y-%m-%d} {hour:02d}:")
+                offset = datetime.datetime(day.year, day.month, day.day, hour, tzinfo=tz).strftime("%z")
+                self.offsets.append(f"{offset[:3]}:{offset[3:]}")
 
 
 @dataclass(slots=True)
@@ -177,98 +193,139 @@ class UsageGenerator:
         base = KINDS[sub.kind][0] * sub.factor * self.decline(sub, month, d0, d1)
         return int(base * (d1 - d0) / month.days * rng.uniform(0.8, 1.2) + rng.random())
 
-    def month(self, sub: Sub, month: Month, horizon: datetime.date, *, records: bool):
-        """Yield the records of one subscription in one month (when ``records``) and add its monthly totals."""
+    def month(self, sub: Sub, month: Month, horizon: datetime.date, window: datetime.date) -> list[tuple]:
+        """The records of one subscription in one month from ``window`` (the first day with records) on; adds its
+        monthly totals: the records' sums, plus an estimate from the profile for the active days before ``window``.
+        A list, not a generator: the caller chains the lists in C, one Python ``yield`` per record costs more."""
         d0, d1 = self.active_days(sub, month, horizon)
         if d1 <= d0:
-            return
-        n = self.expected(sub, month, d0, d1)
+            return []
         total = self.totals.setdefault((sub.product_id, month.start), [0, 0, 0, 0, 0, 0])
-        if not records:
-            self._estimate(sub, n, total)
-            return
-        if sub.fraud:
-            yield from self._fraud(sub, month, d0, d1, n, total)
-            return
-        yield from self._records(sub, month, d0, d1, n, total)
+        w = min(max((window - month.start).days, d0), d1)
+        if w > d0:
+            self._estimate(sub, self.expected(sub, month, d0, w), total)
+        if d1 <= w:
+            return []
+        n = self.expected(sub, month, w, d1)
+        return (self._fraud if sub.fraud else self._records)(sub, month, w, d1, n, total)
 
-    def _records(self, sub: Sub, month: Month, d0: int, d1: int, n: int, total: list[int]):
-        rnd = self.rng.random
+    def _records(self, sub: Sub, month: Month, d0: int, d1: int, n: int, total: list[int]) -> list[tuple]:
+        # The hot loop: everything it reads is a local, times and money are text built from tables.
+        rng = self.rng
+        rnd = rng.random
         bisect_right = bisect.bisect_right
         _count, p_voice, p_sms, mean_kb = KINDS[sub.kind]
         p_voice_sms = p_voice + p_sms
-        voice_profile = P_BUSINESS if sub.business else P_VOICE
+        day_cums = month.day_cum
+        voice_days, sms_days, data_days = day_cums[P_BUSINESS if sub.business else P_VOICE], day_cums[P_SMS], \
+            day_cums[P_DATA]  # fmt: skip
+        last = d1 - 1
+        voice_low = voice_days[d0 - 1] if d0 else 0.0
+        voice_span = voice_days[last] - voice_low
+        sms_low = sms_days[d0 - 1] if d0 else 0.0
+        sms_span = sms_days[last] - sms_low
+        data_low = data_days[d0 - 1] if d0 else 0.0
+        data_span = data_days[last] - data_low
+        voice_hours, data_hours = VOICE_CUM, DATA_CUM
+        voice_hour_total, data_hour_total = VOICE_CUM[23], DATA_CUM[23]
+        stamps, offsets, minute_second, fen_texts = month.stamps, month.offsets, MINUTE_SECOND, FEN_TEXT
+        ordinals = month.ordinals
         contacts, contact_cum = sub.contacts, sub.contact_cum
         contact_total = contact_cum[-1] if contact_cum else 0.0
+        contact_last = len(contacts) - 1
         cells = sub.cells
+        cell0, cell1, cell2 = (cells[0], cells[1], cells[2]) if len(cells) >= 3 else ("", "", "")
         dom, intl = sub.domestic_roaming, sub.domestic_roaming + sub.international_roaming
         rival_from = sub.churn_ordinal - CHURN_LEAD_DAYS
-        mean_kb *= sub.factor
-        last_hour_cum = 23
+        rivals = sub.rivals
+        kb_scale = mean_kb * sub.factor * 4
+        key = f"D{sub.product_id}-"
+        account_id, customer_id, product_id, number = sub.account_id, sub.customer_id, sub.product_id, sub.number
+        serial = sub.serial
+        calls = seconds = messages = kb = roamed = charged = 0
+        rows: list[tuple] = []
+        append = rows.append
         for _ in range(n):
             r = rnd()
             if r < p_voice:
-                usage_type, day_cum, hour_cum = "voice", month.day_cum[voice_profile], VOICE_CUM
+                usage_type = "voice"
+                day = bisect_right(voice_days, voice_low + rnd() * voice_span, d0, last)
+                hour = bisect_right(voice_hours, rnd() * voice_hour_total, 0, 23)
             elif r < p_voice_sms:
-                usage_type, day_cum, hour_cum = "sms", month.day_cum[P_SMS], VOICE_CUM
+                usage_type = "sms"
+                day = bisect_right(sms_days, sms_low + rnd() * sms_span, d0, last)
+                hour = bisect_right(voice_hours, rnd() * voice_hour_total, 0, 23)
             else:
-                usage_type, day_cum, hour_cum = "data", month.day_cum[P_DATA], DATA_CUM
-            low = day_cum[d0 - 1] if d0 else 0.0
-            day = bisect_right(day_cum, low + rnd() * (day_cum[d1 - 1] - low), d0, d1 - 1)
-            hour = bisect_right(hour_cum, rnd() * hour_cum[last_hour_cum], 0, last_hour_cum)
-            started = month.bases[day] + datetime.timedelta(seconds=hour * 3600 + int(rnd() * 3600))
+                usage_type = "data"
+                day = bisect_right(data_days, data_low + rnd() * data_span, d0, last)
+                hour = bisect_right(data_hours, rnd() * data_hour_total, 0, 23)
+            slot = day * 24 + hour
             r = rnd()
-            roaming = "none" if r >= intl else "domestic" if r < dom else "international"
-            if roaming == "none":
+            if r >= intl:
+                roaming = "none"
                 r = rnd()
-                cell = cells[0 if r < 0.6 else 1 if r < 0.9 else 2] if cells else ""
+                cell = cell0 if r < 0.6 else cell1 if r < 0.9 else cell2
             else:
-                cell = "INTL" if roaming == "international" else f"R{int(rnd() * 900000) + 100000}"
-                total[4] += 1
-            duration = volume = fen = 0
-            other = ""
-            outgoing = True
+                roamed += 1
+                if r < dom:
+                    roaming, cell = "domestic", f"R{int(rnd() * 900000) + 100000}"
+                else:
+                    roaming, cell = "international", "INTL"
+            fen = 0
             if usage_type == "data":
+                outgoing, other, volume = True, "", int(kb_scale * rnd() * rnd()) + 1
                 duration = 60 + int(rnd() * 3500)
-                volume = int(mean_kb * 2 * rnd() * rnd() * 2) + 1
                 if roaming == "international":
                     fen = min(3000, (volume // 1024 + 1) * 50)
-                total[3] += volume
+                kb += volume
             else:
+                volume = 0
                 outgoing = rnd() < (0.6 if usage_type == "voice" else 0.5)
-                if rival_from > 0 and rnd() < 0.55 * min(1.0, max(0.0, (month.ordinals[day] - rival_from) / 120)):
-                    other = sub.rivals[int(rnd() * len(sub.rivals))]
+                if rival_from > 0 and rnd() < 0.55 * min(1.0, max(0.0, (ordinals[day] - rival_from) / 120)):
+                    other = rivals[int(rnd() * len(rivals))]
                 else:
-                    other = contacts[bisect_right(contact_cum, rnd() * contact_total, 0, len(contacts) - 1)]
+                    other = contacts[bisect_right(contact_cum, rnd() * contact_total, 0, contact_last)]
                 if usage_type == "voice":
                     duration = 5 + int(-MEAN_CALL_S * log(1.0 - rnd()))
-                    minutes = duration // 60 + 1
                     if roaming == "international":
-                        fen = 299 * minutes
+                        fen = 299 * (duration // 60 + 1)
                     elif outgoing:
-                        fen = 10 * minutes
-                    total[0] += 1
-                    total[1] += duration
+                        fen = 10 * (duration // 60 + 1)
+                    calls += 1
+                    seconds += duration
                 else:
+                    duration = 0
                     if outgoing:
                         fen = 100 if roaming == "international" else 10
-                    total[2] += 1
-            total[5] += fen
-            sub.serial += 1
-            yield (f"D{sub.product_id}-{sub.serial}", started, sub.account_id, sub.customer_id, sub.product_id,
-                   sub.number, usage_type, outgoing, other, duration, volume, cell, roaming, fen_text(fen))  # fmt: skip
+                    messages += 1
+            charged += fen
+            serial += 1
+            append((key + str(serial), stamps[slot] + minute_second[int(rnd() * 3600)] + offsets[slot], account_id,
+                    customer_id, product_id, number, usage_type, outgoing, other, duration, volume, cell, roaming,
+                    fen_texts[fen] if fen < 20_000 else fen_text(fen)))  # fmt: skip
+        sub.serial = serial
+        total[0] += calls
+        total[1] += seconds
+        total[2] += messages
+        total[3] += kb
+        total[4] += roamed
+        total[5] += charged
+        return rows
 
-    def _fraud(self, sub: Sub, month: Month, d0: int, d1: int, n: int, total: list[int]):
+    def _fraud(self, sub: Sub, month: Month, d0: int, d1: int, n: int, total: list[int]) -> list[tuple]:
         """A SIM box or a stolen line: many short outgoing calls, abroad and to premium numbers, at night, one cell."""
         rng = self.rng
         rnd = rng.random
         day_cum = month.day_cum[P_FLAT]
+        low = day_cum[d0 - 1] if d0 else 0.0
+        span = day_cum[d1 - 1] - low
+        stamps, offsets = month.stamps, month.offsets
         cell = sub.cells[0]
+        key = f"D{sub.product_id}-"
+        rows: list[tuple] = []
         for _ in range(n):
-            low = day_cum[d0 - 1] if d0 else 0.0
-            day = bisect.bisect_right(day_cum, low + rnd() * (day_cum[d1 - 1] - low), d0, d1 - 1)
-            hour = bisect.bisect_right(FRAUD_CUM, rnd() * FRAUD_CUM[23], 0, 23)
-            started = month.bases[day] + datetime.timedelta(seconds=hour * 3600 + int(rnd() * 3600))
+            day = bisect.bisect_right(day_cum, low + rnd() * span, d0, d1 - 1)
+            slot = day * 24 + bisect.bisect_right(FRAUD_CUM, rnd() * FRAUD_CUM[23], 0, 23)
             duration = 8 + int(rnd() * 80)
             minutes = duration // 60 + 1
             outgoing = rnd() < 0.96
@@ -285,8 +342,10 @@ class UsageGenerator:
             total[1] += duration
             total[5] += fen
             sub.serial += 1
-            yield (f"D{sub.product_id}-{sub.serial}", started, sub.account_id, sub.customer_id, sub.product_id,
-                   sub.number, "voice", outgoing, other, duration, 0, cell, "none", fen_text(fen))  # fmt: skip
+            rows.append((key + str(sub.serial), stamps[slot] + MINUTE_SECOND[int(rnd() * 3600)] + offsets[slot],
+                         sub.account_id, sub.customer_id, sub.product_id, sub.number, "voice", outgoing, other,
+                         duration, 0, cell, "none", FEN_TEXT[fen]))  # fmt: skip
+        return rows
 
     def _estimate(self, sub: Sub, n: int, total: list[int]) -> None:
         """Monthly totals without records (older months of large demos), from the same profile."""

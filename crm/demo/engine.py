@@ -41,9 +41,10 @@ def demo_step(*, order: int, name: str | None = None) -> Callable:
     return decorator
 
 
-def registered_steps() -> list[DemoStep]:
+def registered_steps(*, until_order: int | None = None) -> list[DemoStep]:
+    """The steps in order; with ``until_order``, only those up to that order (tests that need no later data)."""
     autodiscover_modules("demo")
-    return sorted(_steps.values())
+    return sorted(s for s in _steps.values() if until_order is None or s.order <= until_order)
 
 
 @dataclass

@@ -7,9 +7,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
+from billing_sync.models import CustomerBill, UsageRecord
 from crm.accounts.models import Area, Grid, OrgUnit, Region, StaffProfile
 from crm.accounts.roles import Role
 from crm.demo.engine import SeedContext, registered_steps, run_steps
+from customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +102,16 @@ def test_steps_are_discovered_from_apps_in_order():
     assert steps[0].name == "organisation"
     assert "api-clients" in [s.name for s in steps]
     assert [s.order for s in steps] == sorted(s.order for s in steps)
+
+
+def test_until_order_stops_before_the_later_steps():
+    # Given a seed that stops after the call centre (order 55)
+    out = io.StringIO()
+    call_command("seed_demo", "--customers", "10", "--seed", "3", "--until-order", "55", stdout=out)
+    # Then the earlier steps ran and billing (60) and the API clients (900) did not.
+    assert Region.objects.count() == 16 and Customer.objects.count() == 10
+    assert not CustomerBill.objects.exists() and not UsageRecord.objects.exists()
+    assert "billing:" not in out.getvalue() and "Demo API tokens" not in out.getvalue()
+    assert [s.order for s in registered_steps(until_order=55)] == sorted(
+        s.order for s in registered_steps() if s.order <= 55
+    )

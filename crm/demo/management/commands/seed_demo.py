@@ -11,7 +11,7 @@ from crm.accounts.models import Region
 from crm.audit.models import AuditEntry
 from crm.audit.services import audit_record
 from crm.context import acting_as
-from crm.demo.engine import SeedContext, run_steps
+from crm.demo.engine import SeedContext, registered_steps, run_steps
 
 
 def fast_bulk_load() -> None:
@@ -36,8 +36,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing (and succeed) when demo data is already there."
         )
+        parser.add_argument(
+            "--until-order",
+            type=int,
+            default=None,
+            help="Run only the steps up to this order (e.g. 55: everything before billing); for tests and debugging.",
+        )
 
-    def handle(self, *args, customers: int, seed: int, if_empty: bool, **options):
+    def handle(self, *args, customers: int, seed: int, if_empty: bool, until_order: int | None = None, **options):
         if customers < 0:
             raise CommandError("--customers must be zero or more")
         if Region.objects.exists():
@@ -49,16 +55,17 @@ class Command(BaseCommand):
                 "use a fresh database, or --if-empty to skip."
             )
         started = time.monotonic()
-        self.stdout.write(f"Seeding demo data: {customers} customers, seed {seed}")
+        until = f" --until-order {until_order}" if until_order is not None else ""
+        self.stdout.write(f"Seeding demo data: {customers} customers, seed {seed}{until}")
         ctx = SeedContext(customers=customers, seed=seed, log=self.stdout.write)
         with acting_as(channel="system"), transaction.atomic():
             fast_bulk_load()
-            run_steps(ctx)
+            run_steps(ctx, registered_steps(until_order=until_order))
             audit_record(
                 action=AuditEntry.Action.OTHER,
                 object_type="demo",
                 object_repr="seed_demo",
-                detail=f"seed_demo --customers {customers} --seed {seed}",
+                detail=f"seed_demo --customers {customers} --seed {seed}{until}",
             )
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f}s."))
         self.stdout.write("")
