@@ -1,8 +1,8 @@
 """Billing demo data (issue 6 item 8): how long seed_demo's ``billing`` step takes and how many rows it writes.
 
 No target: the step's time is reported next to the rows per table (usage records dominate). Measured by hand at
-20,000 customers on PostgreSQL 15 (2 shared cores): 291 s for 4.5 million usage records (the last three months
-and this one), 517,000 monthly totals, 220,000 bills with 686,000 items and 218,000 payments."""
+20,000 customers on PostgreSQL 15 (2 shared cores): 118 s for 3.6 million usage records (the last 90 days),
+516,000 monthly totals, 220,000 bills with 685,000 items and 218,000 payments."""
 
 from __future__ import annotations
 
