@@ -1,0 +1,147 @@
+"""Usage ingest (issue 6; target set by the performance issue): records per second through the feed API over
+gunicorn (JSON and CSV bodies, 50,000 records a batch, validation + COPY into staging + insert into the month
+partition + monthly totals), next to a raw psycopg COPY of as many rows straight into the same partitioned table in
+the same run. Also: re-sending a loaded batch (idempotent answer) and the same rows under a new batch id (every
+record recognised as a duplicate)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import http.client
+import io
+import json
+import random
+import re
+import time
+
+import psycopg
+
+from bench.common import gunicorn, manage, recreate_database
+
+CUSTOMERS = 20_000
+BATCH = 50_000
+BATCHES = 4  # per body format
+
+
+def _result(name: str, value: float, unit: str, raw: float | None = None) -> dict:
+    return {"name": name, "value": value, "unit": unit, "target": None, "met": None, "raw_sql_value": raw}
+
+
+def _numbers(db_url: str) -> list[tuple[int, int, int, str]]:
+    with psycopg.connect(db_url) as conn:
+        return conn.execute(
+            "SELECT p.id, p.billing_account_id, p.customer_id, p.service_number FROM orders_product p "
+            "JOIN orders_productspecification s ON s.id = p.specification_id "
+            "WHERE p.status = 'active' AND s.kind = 'mobile' AND p.billing_account_id IS NOT NULL"
+        ).fetchall()
+
+
+def _records(numbers, n: int, prefix: str, day: datetime.date) -> list[dict]:
+    rng = random.Random(prefix)
+    start = datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    rows = []
+    for i in range(n):
+        _pid, _acc, _cust, number = numbers[rng.randrange(len(numbers))]
+        kind = rng.choice(("voice", "voice", "sms", "data"))
+        rows.append({
+            "recordKey": f"{prefix}-{i}",
+            "serviceNumber": number,
+            "startTime": (start + datetime.timedelta(seconds=rng.randrange(86_000))).isoformat(),
+            "type": kind,
+            "outgoing": True,
+            "otherNumber": f"139{rng.randrange(10**8):08d}" if kind != "data" else "",
+            "duration": rng.randrange(1, 600) if kind == "voice" else 0,
+            "volumeKb": rng.randrange(1, 50_000) if kind == "data" else 0,
+            "cellId": f"C{rng.randrange(5000):05d}",
+            "roaming": "none",
+            "charge": "0.10",
+        })  # fmt: skip
+    return rows
+
+
+def _csv(records: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(records[0]))
+    writer.writeheader()
+    writer.writerows(records)
+    return out.getvalue()
+
+
+def _post(conn, token: str, path: str, body: str, content_type: str) -> tuple[int, dict, float]:
+    started = time.perf_counter()
+    conn.request("POST", path, body=body.encode(), headers={"Authorization": f"Bearer {token}",
+                                                            "Content-Type": content_type})  # fmt: skip
+    response = conn.getresponse()
+    answer = json.loads(response.read())
+    return response.status, answer, time.perf_counter() - started
+
+
+def run(env: dict) -> list[dict]:
+    db_url = recreate_database("crm_bench_billing")
+    manage(db_url, "migrate", "--noinput")
+    manage(db_url, "seed_demo", "--customers", str(CUSTOMERS), "--seed", "1")
+    token = re.search(r"crm_\S+", manage(db_url, "create_api_token", "--client", "billing-bench", "--scopes",
+                                          "billing:feed").stdout).group(0)  # fmt: skip
+    numbers = _numbers(db_url)
+    day = datetime.date.today() - datetime.timedelta(days=1)
+    timings: dict[str, float] = {"json": 0.0, "csv": 0.0}
+    loaded = {"json": 0, "csv": 0}
+    with gunicorn(db_url, workers=1) as port:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        for fmt in ("json", "csv"):
+            for b in range(BATCHES):
+                records = _records(numbers, BATCH, f"{fmt}{b}", day)
+                if fmt == "json":
+                    body, ctype, path = (
+                        json.dumps({"batchId": f"{fmt}-{b}", "records": records}),
+                        "application/json",
+                        ("/tmf-api/billingFeed/v1/usage"),
+                    )
+                else:
+                    body, ctype, path = _csv(records), "text/csv", f"/tmf-api/billingFeed/v1/usage?batchId={fmt}-{b}"
+                status, answer, seconds = _post(conn, token, path, body, ctype)
+                if status != 201:
+                    raise RuntimeError(f"usage feed answered {status}: {str(answer)[:500]}")
+                timings[fmt] += seconds
+                loaded[fmt] += answer.get("rowsLoaded", answer.get("counts", {}).get("loaded", 0)) or BATCH
+        # The same batch again (idempotent answer), and the same rows under a new id (all duplicates).
+        records = _records(numbers, BATCH, "json0", day)
+        again_status, _a, again_s = _post(
+            conn,
+            token,
+            "/tmf-api/billingFeed/v1/usage",
+            json.dumps({"batchId": "json-0", "records": records}),
+            "application/json",
+        )
+        dup_status, _d, dup_s = _post(conn, token, "/tmf-api/billingFeed/v1/usage",
+                                      json.dumps({"batchId": "json-0-resent", "records": records}),
+                                      "application/json")  # fmt: skip
+    raw_rows = BATCH * BATCHES
+    raw_records = _records(numbers, raw_rows, "raw", day)
+    by_number = {n[3]: n for n in numbers}
+    started = time.perf_counter()
+    with (
+        psycopg.connect(db_url) as pg,
+        pg.cursor() as cursor,
+        cursor.copy(
+            "COPY billing_sync_usagerecord (record_key, started_at, account_id, customer_id, product_id,"
+            " service_number, usage_type, outgoing, other_number, duration_s, volume_kb, cell_id, roaming, charge)"
+            " FROM STDIN"
+        ) as copy,
+    ):
+        for r in raw_records:
+            pid, acc, cust, number = by_number[r["serviceNumber"]]
+            copy.write_row((r["recordKey"], r["startTime"], acc, cust, pid, number, r["type"], True, r["otherNumber"],
+                            r["duration"], r["volumeKb"], r["cellId"], r["roaming"], r["charge"]))  # fmt: skip
+    raw_seconds = time.perf_counter() - started
+    raw_rate = raw_rows / raw_seconds
+    return [
+        _result(f"usage feed API, JSON, {BATCH:,}-record batches (records/s)", round(BATCH * BATCHES / timings["json"]),
+                "rec/s", round(raw_rate)),
+        _result(f"usage feed API, CSV, {BATCH:,}-record batches (records/s)", round(BATCH * BATCHES / timings["csv"]),
+                "rec/s", round(raw_rate)),
+        _result(f"same batch sent again (HTTP {again_status}, nothing loaded)", round(again_s * 1000), "ms"),
+        _result(f"same {BATCH:,} rows under a new batch id (HTTP {dup_status}, all duplicates)", round(dup_s * 1000),
+                "ms"),
+    ]  # fmt: skip
