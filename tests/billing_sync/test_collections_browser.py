@@ -9,12 +9,15 @@ from django.utils import timezone
 from billing_sync.models import DunningCase
 from billing_sync.services.dunning import dunning_run
 from crm.accounts.roles import Role
-from tests.billing_sync.conftest import make_bill  # noqa: F401 - the bill factory
-from tests.billing_sync.test_collections import policy  # noqa: F401 - the seeded phases and rules
+from tests.billing_sync.conftest import dunning_policy, make_bill  # noqa: F401 - the policy and the bill factory
 from tests.browser.conftest import browser, page, screenshot  # noqa: F401 - Playwright fixtures
 from tests.browser.test_staff_roles import log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("dunning_policy"),
+]
 
 
 def test_clerk_works_a_case_and_a_supervisor_approves_the_write_off(
