@@ -10,7 +10,6 @@ from billing_sync.models import DunningCase
 from billing_sync.services.dunning import dunning_run
 from crm.accounts.roles import Role
 from tests.billing_sync.conftest import dunning_policy, make_bill  # noqa: F401 - the policy and the bill factory
-from tests.browser.conftest import browser, page, screenshot  # noqa: F401 - Playwright fixtures
 from tests.browser.test_staff_roles import log_in
 
 pytestmark = [
@@ -21,11 +20,11 @@ pytestmark = [
 
 
 def test_clerk_works_a_case_and_a_supervisor_approves_the_write_off(
-    page,  # noqa: F811
+    page,
     people,
     make_staff,
     make_bill,  # noqa: F811
-    screenshot,  # noqa: F811
+    screenshot,
     hefei,
 ):
     today = timezone.localdate()
