@@ -63,3 +63,23 @@ def _finish(ctx: SeedContext, counts: dict[str, int]) -> None:
                 "orders_product"
             )
     counts["arrears"] = BillingAccount.objects.filter(arrears_amount__gt=0).count()
+
+
+DUNNING_UP_TO = 5_000  # customers: above this the first run's backlog would take minutes (about 100 queries a case)
+
+
+@demo_step(order=65, name="dunning")
+def seed_dunning(ctx: SeedContext) -> None:
+    """Run the nightly arrears job once, as if it had been running all along: the accounts in arrears get their cases
+    in the phase their days overdue call for (reminders, linked suspension, disconnection), so the collection lists
+    of a small demo are not empty. Large demos leave it to the 03:00 job (or ``dunning_run``)."""
+    from ..services.dunning import dunning_run
+
+    if ctx.customers > DUNNING_UP_TO:
+        ctx.log(f"  more than {DUNNING_UP_TO} customers: the nightly job opens the cases")
+        return
+    report = dunning_run(now=ctx.now, fan_out=False)
+    ctx.log(
+        f"  {report.opened} dunning cases, {report.suspended} lines suspended, {report.terminated} disconnected, "
+        f"{report.failed} steps failed"
+    )

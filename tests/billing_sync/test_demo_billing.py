@@ -320,3 +320,31 @@ def test_the_same_seed_gives_the_same_data():
     seed(5)
     assert fingerprint() == first
     assert first[0]["n"] > 0 and first[3]
+
+
+def test_a_small_demo_runs_the_nightly_arrears_job_once(seeded):
+    """The collection lists of a small demo are not empty: every account owing at least the threshold has a live
+    case in the phase its days overdue call for, and suspended lines went through suspend orders."""
+    from billing_sync.models import DunningCase, DunningPhase
+    from billing_sync.services.dunning import rule_for
+    from orders.models import ProductOrder
+
+    today = timezone.localdate()
+    phases = list(DunningPhase.objects.order_by("number"))
+    owing = BillingAccount.objects.filter(arrears_amount__gt=0).select_related("customer")
+    opened = 0
+    for account in owing:
+        rule = rule_for(account.customer)
+        case = DunningCase.objects.filter(account=account, status__in=("open", "paused", "legal")).first()
+        if account.arrears_amount < rule.min_arrears:
+            assert case is None
+            continue
+        opened += 1
+        assert case is not None and case.arrears == account.arrears_amount
+        days = (today - case.overdue_since).days
+        reached = [p.number for p in phases if days >= p.starts_after_days + rule.grace_days]
+        assert case.phase == (max(reached) if reached else 0)
+    assert opened > 0
+    suspended = DunningCase.objects.filter(phase__gte=2, exempt=False)
+    if suspended.exists():
+        assert ProductOrder.objects.filter(order_type__in=("suspend", "terminate"), channel="api").exists()
