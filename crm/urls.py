@@ -25,6 +25,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("feedback/", include("feedback.urls")),
     path("portal/", include("feedback.portal_urls")),
+    path("portal/", include("portal.urls")),
     path("callcenter/", include("callcenter.urls")),
     path("billing/", include("billing_sync.urls")),
     path("", include("crm.ui.urls")),

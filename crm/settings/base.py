@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "crm.middleware.RequestActorMiddleware",
+    "portal.middleware.PortalSessionMiddleware",  # customers' own session on /portal/ (after the staff one)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crm.api.middleware.TMFErrorMiddleware",
@@ -117,6 +118,10 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The self-service portal's customer session: its own cookie (path /portal/), never the staff one.
+PORTAL_SESSION_COOKIE_NAME = "crm_portal"
+PORTAL_SESSION_COOKIE_AGE = env_int("PORTAL_SESSION_COOKIE_AGE", 2 * 3600)
+PORTAL_SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -189,5 +194,7 @@ CRM_EXPORT_WITHOUT_APPROVAL_ROWS = env_int("CRM_EXPORT_WITHOUT_APPROVAL_ROWS", 2
 CRM_CROSS_REGION_GRANT_MINUTES = env_int("CRM_CROSS_REGION_GRANT_MINUTES", 30)
 # SMS to customers and staff go through this gateway class (短信网关); the local one only records them.
 CRM_SMS_GATEWAY = env_str("CRM_SMS_GATEWAY", "crm.messaging.gateway.LocalSmsGateway")
+# Online payments (在线交费) go through this provider class; the simulated one confirms or declines on its own page.
+CRM_PAYMENT_PROVIDER = env_str("CRM_PAYMENT_PROVIDER", "billing_sync.providers.SimulatedProvider")
 # A field technician's installation or fault report is due this many hours after finishing on site.
 CRM_FIELD_REPORT_HOURS = env_int("CRM_FIELD_REPORT_HOURS", 24)

@@ -1,0 +1,208 @@
+"""Reads for portal pages: every function takes the logged-in ``PortalAccount`` and returns only its customer's
+objects. A lookup by number (``*_get``) raises Http404 for anything that is not the customer's, exactly as for a
+number that does not exist, so guessing numbers in URLs tells nothing.
+
+Later portal pages (bills, usage details, payments, orders, service) build on these: add a reader here rather than
+filtering by customer in a view.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from billing_sync.models import CustomerBill, Payment, UsageMonthly
+from billing_sync.selectors import customer as billing
+from callcenter.models import TroubleTicket
+from callcenter.models.tickets import OPEN_TICKET_STATUSES
+from customers.models import BillingAccount, Customer
+from customers.selectors import marketing_contact_allowed
+from orders.models import OPEN_ORDER_STATES, Product, ProductOrder
+from orders.selectors import catalog as order_catalog
+from orders.selectors import ordering as order_ordering
+
+from .models import PortalAccount
+
+TENTH = Decimal("0.1")
+OFFERS_CHANNEL = "portal"  # the opt-out channel the portal's offers respect (customers.marketing_opt_outs)
+
+
+def _own(queryset: QuerySet, **lookup):
+    """One object of an already customer-filtered queryset, or Http404 (the same for others' and unknown ones)."""
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        raise Http404("Not found.")
+    return obj
+
+
+def portal_customer(account: PortalAccount) -> Customer:
+    """The customer the account belongs to (the middleware loaded it with its party)."""
+    return account.customer
+
+
+# --- Billing accounts, bills, payments ----------------------------------------------------------------------
+
+
+def portal_billing_accounts(account: PortalAccount) -> list[BillingAccount]:
+    """The customer's billing accounts, closed ones last."""
+    accounts = BillingAccount.objects.filter(customer_id=account.customer_id)
+    return sorted(accounts.order_by("account_no"), key=lambda a: a.status == BillingAccount.Status.CLOSED)
+
+
+def portal_billing_account_get(account: PortalAccount, account_no: str) -> BillingAccount:
+    return _own(BillingAccount.objects.filter(customer_id=account.customer_id), account_no=account_no)
+
+
+def portal_account_summaries(account: PortalAccount, *, accounts: list[BillingAccount] | None = None) -> list:
+    """Balance, arrears and what is still open on bills, per billing account (billing_sync's reader, 1–2 queries)."""
+    if accounts is None:
+        accounts = portal_billing_accounts(account)
+    return billing.account_summaries(account.customer, accounts=accounts)
+
+
+def portal_bills(account: PortalAccount) -> QuerySet[CustomerBill]:
+    """The customer's bills, newest period first (with the account)."""
+    bills = CustomerBill.objects.filter(customer_id=account.customer_id).select_related("account")
+    return bills.order_by("-period_start", "-id")
+
+
+def portal_bill_get(account: PortalAccount, bill_no: str) -> CustomerBill:
+    return _own(portal_bills(account).prefetch_related("items"), bill_no=bill_no)
+
+
+def portal_payments(account: PortalAccount) -> QuerySet[Payment]:
+    """The customer's payments, newest first."""
+    return Payment.objects.filter(customer_id=account.customer_id).select_related("account").order_by("-paid_at", "-id")
+
+
+def portal_payment_get(account: PortalAccount, payment_no: str) -> Payment:
+    return _own(portal_payments(account), payment_no=payment_no)
+
+
+# --- Subscriptions and usage --------------------------------------------------------------------------------
+
+
+def portal_products(account: PortalAccount) -> list[Product]:
+    """The customer's live subscriptions (not terminated), bundles followed by their components."""
+    return order_catalog.products_of_customer(account.customer)
+
+
+def portal_product_get(account: PortalAccount, product_no: str) -> Product:
+    products = Product.objects.filter(customer_id=account.customer_id).select_related("offering", "specification")
+    return _own(products, product_no=product_no)
+
+
+@dataclass
+class MonthUsage:
+    """This month's usage so far: the customer's total and one line per subscription (by product id)."""
+
+    month: datetime.date
+    total: billing.UsageMonth
+    by_product: dict[int, billing.UsageMonth] = field(default_factory=dict)
+
+
+def _tenths(value: Decimal) -> Decimal:
+    return value.quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def _month_usage(row: UsageMonthly) -> billing.UsageMonth:
+    return billing.UsageMonth(
+        month=row.month, calls=row.voice_calls, minutes=_tenths(Decimal(row.voice_seconds) / 60),
+        sms=row.sms_count, data_mb=_tenths(Decimal(row.data_kb) / 1024), charge=row.charge,
+    )  # fmt: skip
+
+
+def portal_usage_this_month(account: PortalAccount, *, today: datetime.date | None = None) -> MonthUsage:
+    """This month's usage from the monthly totals the billing feed keeps up to date (1 query)."""
+    first = (today or timezone.localdate()).replace(day=1)
+    rows = list(UsageMonthly.objects.filter(customer_id=account.customer_id, month=first))
+    by_product = {row.product_id: _month_usage(row) for row in rows}
+    total = billing.UsageMonth(
+        month=first,
+        calls=sum(u.calls for u in by_product.values()),
+        minutes=sum((u.minutes for u in by_product.values()), Decimal("0.0")),
+        sms=sum(u.sms for u in by_product.values()),
+        data_mb=sum((u.data_mb for u in by_product.values()), Decimal("0.0")),
+        charge=sum((u.charge for u in by_product.values()), Decimal("0.00")),
+    )
+    return MonthUsage(month=first, total=total, by_product=by_product)
+
+
+# --- Orders and tickets -------------------------------------------------------------------------------------
+
+
+def portal_orders(account: PortalAccount) -> QuerySet[ProductOrder]:
+    """The customer's orders, newest first."""
+    orders = ProductOrder.objects.filter(customer_id=account.customer_id).select_related("offering", "product")
+    return orders.order_by("-created_at", "-id")
+
+
+def portal_orders_open(account: PortalAccount, *, limit: int = 10) -> list[ProductOrder]:
+    """Orders not finished yet (not completed, cancelled, rejected or failed), newest first."""
+    return list(portal_orders(account).filter(state__in=OPEN_ORDER_STATES)[:limit])
+
+
+def portal_order_get(account: PortalAccount, order_no: str) -> ProductOrder:
+    return _own(portal_orders(account), order_no=order_no)
+
+
+def portal_tickets(account: PortalAccount) -> QuerySet[TroubleTicket]:
+    """The customer's fault reports and complaints, newest first."""
+    tickets = TroubleTicket.objects.filter(customer_id=account.customer_id).select_related("product")
+    return tickets.order_by("-created_at", "-id")
+
+
+def portal_tickets_open(account: PortalAccount, *, limit: int = 10) -> list[TroubleTicket]:
+    return list(portal_tickets(account).filter(status__in=OPEN_TICKET_STATUSES)[:limit])
+
+
+def portal_ticket_get(account: PortalAccount, ticket_no: str) -> TroubleTicket:
+    return _own(portal_tickets(account), ticket_no=ticket_no)
+
+
+# --- Offers -------------------------------------------------------------------------------------------------
+
+
+def portal_offers(account: PortalAccount, *, products: list[Product] | None = None, limit: int = 3) -> list:
+    """Next-best offers (the same rules as the 360 page), none when the customer opted out of portal marketing."""
+    if not marketing_contact_allowed(account.customer, OFFERS_CHANNEL):
+        return []
+    return order_ordering.next_best_offers(account.customer, products=products, limit=limit)
+
+
+# --- Home ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PortalHome:
+    """Everything the portal home shows, read in a fixed number of queries."""
+
+    customer: Customer
+    summaries: list
+    usage: MonthUsage
+    products: list[Product]
+    orders: list[ProductOrder]
+    tickets: list[TroubleTicket]
+    offers: list
+
+
+def portal_home(account: PortalAccount) -> PortalHome:
+    """The home page: balances and arrears, this month's usage, subscriptions, open orders and tickets, offers."""
+    products = portal_products(account)
+    usage = portal_usage_this_month(account)
+    for product in products:
+        product.month_usage = usage.by_product.get(product.pk)
+    return PortalHome(
+        customer=account.customer,
+        summaries=portal_account_summaries(account),
+        usage=usage,
+        products=products,
+        orders=portal_orders_open(account),
+        tickets=portal_tickets_open(account),
+        offers=portal_offers(account, products=products),
+    )

@@ -1,0 +1,16 @@
+"""Portal pages under /portal/ (namespace ``portal``); the survey link /portal/survey/<token>/ is feedback's."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("signup/", views.signup, name="signup"),
+    path("signup/verify/", views.signup_verify, name="signup_verify"),
+    path("reset/", views.reset, name="reset"),
+    path("reset/verify/", views.reset_verify, name="reset_verify"),
+]

@@ -1,0 +1,147 @@
+"""Self-service portal (网上营业厅): customers' pages under /portal/.
+
+User-facing notes (for the README):
+
+- **Sign up** at /portal/signup/ with the service number of a live subscription (a mobile number, a broadband
+  account) and the owner's ID-card number (an organisation gives its unified social credit code). A 6-digit code is
+  texted to the customer's phone on file; it is valid for 10 minutes and 5 tries, and a phone gets at most one code a
+  minute and 10 a day. Then choose a password (at least 10 characters, not common, not only digits). With the local
+  SMS gateway (`make run`) nothing is sent: the code is in the SMS log (admin → SMS messages) and the development log.
+- **Log in** at /portal/login/ with the service number and password. Five wrong passwords in a row lock the number
+  for 15 minutes; the page says so the same way whether or not the number has an account.
+- **Forgot the password**: /portal/reset/ texts a code to the phone on file; the code sets a new password, lifts a
+  lockout and logs out every other session of the account.
+- **Home** (/portal/): balance and arrears per billing account, this month's usage so far, the live subscriptions,
+  open orders and fault reports or complaints with their status, and up to three offers (none when the customer
+  opted out of marketing on the "portal" channel).
+- The portal has its own session (cookie ``crm_portal``, path /portal/, HttpOnly, SameSite=Lax, Secure when
+  SECURE_COOKIES or in production; ``PORTAL_SESSION_COOKIE_AGE`` seconds, 2 hours by default). A staff log-in never
+  logs a customer in and a customer's session opens no staff page. Sign-ups, log-ins, failed log-ins, lockouts,
+  resets and log-outs are in the audit log as ``portal:<account id>`` (channel "Portal").
+- Chinese by default; the language switch in the header changes to English.
+
+For developers: pages take ``request.portal_account`` (set by ``portal.middleware.PortalSessionMiddleware``), are
+wrapped in ``portal.auth.portal_login_required`` and read only through ``portal.selectors`` (which return the
+customer's own objects and 404 on anyone else's). Writes go through the same services as the counter.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .auth import portal_log_in, portal_log_out, portal_login_required, safe_next
+from .forms import LoginForm, NewPasswordForm, ResetStartForm, SignupStartForm
+
+SIGNUP_NUMBER_KEY = "portal_signup_number"
+RESET_NUMBER_KEY = "portal_reset_number"
+
+
+@portal_login_required
+def home(request: HttpRequest) -> HttpResponse:
+    data = selectors.portal_home(request.portal_account)
+    return render(request, "portal/home.html", {"home": data})
+
+
+@never_cache
+def login(request: HttpRequest) -> HttpResponse:
+    home_url = reverse("portal:home")
+    if request.portal_account is not None:
+        return redirect(safe_next(request, home_url))
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.portal_login(login=form.cleaned_data["login"], password=form.cleaned_data["password"])
+        except services.PortalRefused as exc:
+            form.refuse(exc)
+        else:
+            portal_log_in(request, account)
+            return redirect(safe_next(request, home_url))
+    context = {"form": form, "next": safe_next(request, ""), "notice": request.GET.get("done", "")}
+    return render(request, "portal/login.html", context)
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    portal_log_out(request)
+    return redirect("portal:login")
+
+
+@never_cache
+def signup(request: HttpRequest) -> HttpResponse:
+    """Sign-up, step 1: service number and ID number; a code goes to the phone on file."""
+    form = SignupStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            otp = services.signup_code_send(
+                service_number=form.cleaned_data["service_number"], id_number=form.cleaned_data["id_number"]
+            )
+        except services.PortalRefused as exc:
+            form.refuse(exc)
+        else:
+            request.portal_session[SIGNUP_NUMBER_KEY] = otp.login
+            return redirect("portal:signup_verify")
+    return render(request, "portal/signup.html", {"form": form})
+
+
+@never_cache
+def signup_verify(request: HttpRequest) -> HttpResponse:
+    """Sign-up, step 2: the code and a password; the new account is logged in."""
+    number = request.portal_session.get(SIGNUP_NUMBER_KEY)
+    if not number:
+        return redirect("portal:signup")
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.portal_account_signup(
+                service_number=number, code=form.cleaned_data["code"], password=form.cleaned_data["password1"]
+            )
+        except services.PortalRefused as exc:
+            form.refuse(exc)
+        else:
+            request.portal_session.pop(SIGNUP_NUMBER_KEY, None)
+            portal_log_in(request, account)
+            return redirect("portal:home")
+    return render(request, "portal/signup_verify.html", {"form": form, "number_hint": _masked(number)})
+
+
+@never_cache
+def reset(request: HttpRequest) -> HttpResponse:
+    """Password reset, step 1: the service number; a code goes to the phone on file if the number has an account."""
+    form = ResetStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        number = services.normalise_number(form.cleaned_data["service_number"])
+        services.reset_code_send(service_number=number)  # the next page reads the same whatever happened
+        request.portal_session[RESET_NUMBER_KEY] = number
+        return redirect("portal:reset_verify")
+    return render(request, "portal/reset.html", {"form": form})
+
+
+@never_cache
+def reset_verify(request: HttpRequest) -> HttpResponse:
+    """Password reset, step 2: the code and the new password; then log in with it."""
+    number = request.portal_session.get(RESET_NUMBER_KEY)
+    if not number:
+        return redirect("portal:reset")
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.portal_password_reset(
+                service_number=number, code=form.cleaned_data["code"], password=form.cleaned_data["password1"]
+            )
+        except services.PortalRefused as exc:
+            form.refuse(exc)
+        else:
+            request.portal_session.pop(RESET_NUMBER_KEY, None)
+            return redirect(reverse("portal:login") + "?done=reset")
+    return render(request, "portal/reset_verify.html", {"form": form, "number_hint": _masked(number)})
+
+
+def _masked(number: str) -> str:
+    from customers.privacy import mask_phone
+
+    return mask_phone(number)

@@ -1,0 +1,69 @@
+"""Portal fixtures: customers with live subscriptions (from the customers tests), the code the SMS carried, a
+signed-up account and a client logged in to the portal."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.cache import cache
+
+from crm.messaging.models import OutboundMessage
+from tests.customers.conftest import people, subscribe  # noqa: F401
+
+PASSWORD = "Kite-river-2026"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Log-in and sign-up throttles live in the cache (this test run's own Redis database)."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def texted_code(phone: str) -> str:
+    """The code in the latest SMS to ``phone``, as the customer reads it."""
+    message = OutboundMessage.objects.filter(recipient=phone, purpose__startswith="portal_").order_by("-id").first()
+    assert message is not None, f"no portal SMS to {phone}"
+    return re.search(r"(\d{6})", message.body).group(1)
+
+
+@pytest.fixture
+def lines(people, subscribe):  # noqa: F811 - the imported fixtures
+    """Live mobile lines: 张伟明 (Hefei) and 张伟 (Wuhu), the organisation's line, and a terminated number of 张伟明."""
+    return {
+        "zhang": subscribe(people["zhang"], "59", number="18900000001"),
+        "zhangw": subscribe(people["zhangw"], "39", number="18900000002"),
+        "corp": subscribe(people["corp"], "199", number="18900000003"),
+        "old": subscribe(people["zhang"], "19", number="18900000009", status="terminated"),
+    }
+
+
+@pytest.fixture
+def sign_up(lines, people):  # noqa: F811
+    """sign_up(key) -> PortalAccount for the person's (or organisation's) line, through both service steps."""
+    from portal import services
+
+    def make(key: str, *, password: str = PASSWORD):
+        customer = people[key]
+        identifier = customer.party.id_number or customer.party.credit_code
+        otp = services.signup_code_send(service_number=lines[key].service_number, id_number=identifier)
+        return services.portal_account_signup(
+            service_number=lines[key].service_number, code=texted_code(otp.phone), password=password
+        )
+
+    return make
+
+
+@pytest.fixture
+def portal_client(client, sign_up):
+    """portal_client(key) -> a test client logged in to the portal as that customer (through the log-in page)."""
+
+    def make(key: str):
+        account = sign_up(key)
+        response = client.post("/portal/login/", {"login": account.login, "password": PASSWORD})
+        assert response.status_code == 302, response.content[:500]
+        return client
+
+    return make
