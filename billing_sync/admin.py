@@ -16,6 +16,7 @@ from .models import (
     DunningRule,
     FeedBatch,
     FeedRejection,
+    OnlinePayment,
     Payment,
     WriteOff,
 )
@@ -130,3 +131,11 @@ class PaymentAdmin(ReadOnlyAdmin):
     search_fields = ("=payment_no", "=account__account_no", "=customer__customer_no")
     raw_id_fields = ("account", "customer", "batch", "received_by")
     show_full_result_count = False
+
+
+@admin.register(OnlinePayment)
+class OnlinePaymentAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "account", "amount", "provider", "state", "transaction_id", "created_at")
+    list_filter = ("state", "provider")
+    search_fields = ("=reference", "=transaction_id", "=account__account_no")
+    raw_id_fields = ("account", "customer", "payment")

@@ -6,4 +6,5 @@ urlpatterns = [
     path("feeds/", include("billing_sync.feed_urls")),
     path("collections/", include("billing_sync.collection_urls")),
     path("payments/", include("billing_sync.payment_urls")),
+    path("payment-provider/", include("billing_sync.provider_urls")),
 ]

@@ -13,6 +13,7 @@ from .dunning import (
     WriteOff,
 )
 from .feeds import FeedBatch, FeedRejection
+from .online import OnlinePayment
 from .usage import UsageMonthly, UsageRecord
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "FeedRejection",
     "Instalment",
     "InstalmentPlan",
+    "OnlinePayment",
     "Payment",
     "PromiseToPay",
     "UsageMonthly",
