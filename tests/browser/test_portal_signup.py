@@ -1,0 +1,73 @@
+"""A customer on a phone (375×812) signs up for the portal with the texted code, logs out, logs in again and sees
+the home page with their balance and subscriptions."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+
+from crm.messaging.models import OutboundMessage
+from customers.models import BillingAccount
+from tests.customers.conftest import subscribe  # noqa: F401 - the subscription fixture
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+PASSWORD = "Kite-river-2026"
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.base_url = live_server.url
+    yield page
+    context.close()
+
+
+def test_customer_signs_up_on_a_phone_and_sees_balance_and_subscriptions(
+    phone_page,
+    people,
+    subscribe,  # noqa: F811
+    screenshot,
+):
+    cache.clear()  # the portal's throttles
+    page = phone_page
+    customer = people["zhang"]
+    BillingAccount.objects.filter(customer=customer).update(balance=Decimal("66.80"))
+    line = subscribe(customer, "59", number="18900000001")
+
+    page.goto(page.base_url + "/portal/")
+    assert "/portal/login/" in page.url
+    page.click("[data-testid=signup-link]")
+    page.fill("#id_service_number", "18900000001")
+    page.fill("#id_id_number", "11010519491231002X")
+    page.click("[data-testid=signup-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=signup-verify-form]")
+
+    sms = OutboundMessage.objects.get(purpose="portal_signup")  # what the local SMS gateway recorded
+    assert sms.recipient == "18955512345"
+    code = re.search(r"\d{6}", sms.body).group(0)
+    page.fill("#id_code", code)
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.click("[data-testid=signup-verify-form] button[type=submit]")
+
+    page.wait_for_selector("[data-testid=balances]")
+    assert "张伟明" in page.inner_text("[data-testid=portal-who]")
+    assert "66.80" in page.inner_text("[data-testid=balances]")
+    assert line.service_number in page.inner_text("[data-testid=subscriptions]")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling on the phone
+    screenshot(page, "portal-home-phone")
+
+    page.click("[data-testid=portal-logout]")
+    page.wait_for_selector("[data-testid=login-form]")
+    page.fill("#id_login", "18900000001")
+    page.fill("#id_password", PASSWORD)
+    page.click("[data-testid=login-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=subscriptions]")
+    assert line.service_number in page.inner_text("[data-testid=subscriptions]")
+
+    # the staff side does not know this visitor
+    page.goto(page.base_url + "/customers/")
+    assert "/accounts/login/" in page.url
