@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from crm.messaging.models import OutboundMessage
 from tests.customers.conftest import people, subscribe  # noqa: F401
@@ -20,6 +21,14 @@ def _fresh_throttles():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english(client, settings):
+    """Messages are asserted in English (the source language); the pages default to Chinese otherwise."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 def texted_code(phone: str) -> str:

@@ -195,3 +195,16 @@ def test_the_survey_link_is_still_feedback_s_under_portal(client):
 
     assert resolve("/portal/survey/abc123/").func.__module__ == "feedback.portal_views"
     assert client.get("/portal/survey/no-such-token/").status_code == 404
+
+
+def test_the_portal_cookie_is_secure_when_configured_and_audit_entries_carry_the_portal_channel(
+    client, sign_up, settings
+):
+    settings.PORTAL_SESSION_COOKIE_SECURE = True
+    account = sign_up("zhang")
+    client.post("/portal/login/", {"login": "18900000001", "password": "wrong-password-1"})
+    response = client.post("/portal/login/", {"login": "18900000001", "password": PASSWORD})
+    assert response.cookies[COOKIE]["secure"]
+    failed = AuditEntry.objects.get(action="login_failed", object_id=str(account.pk))
+    login = AuditEntry.objects.get(action="login", object_id=str(account.pk))
+    assert failed.channel == login.channel == "portal" and login.actor_id is None and failed.request_id

@@ -137,8 +137,9 @@ def test_home_query_count_does_not_grow_with_the_customer_s_history(
     assert response.status_code == 200 and "17700000005" in response.content.decode()
 
 
-def test_home_is_not_cached_chinese_by_default_and_switches_to_english(portal_client):
+def test_home_is_not_cached_chinese_by_default_and_switches_to_english(portal_client, settings):
     client = portal_client("zhang")
+    del client.cookies[settings.LANGUAGE_COOKIE_NAME]  # no choice made: the default language
     response = client.get("/portal/")
     assert "no-store" in response["Cache-Control"]
     assert '<html lang="zh-hans">' in response.content.decode()
