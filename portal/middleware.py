@@ -20,6 +20,10 @@ from crm import context
 from .auth import PORTAL_PREFIX, account_from_session
 
 
+async def _anonymous_user() -> AnonymousUser:
+    return AnonymousUser()
+
+
 class PortalSessionMiddleware:
     """Loads ``request.portal_session`` and ``request.portal_account`` (or None) on /portal/ paths; saves the
     session and sets or deletes its cookie afterwards, as Django's SessionMiddleware does for the staff one."""
@@ -32,6 +36,7 @@ class PortalSessionMiddleware:
         if not request.path.startswith(PORTAL_PREFIX):
             return self.get_response(request)
         request.user = AnonymousUser()  # staff identity plays no part on portal pages
+        request.auser = _anonymous_user
         session = self.store(request.COOKIES.get(settings.PORTAL_SESSION_COOKIE_NAME))
         request.portal_session = session
         request.portal_account = account_from_session(session)
