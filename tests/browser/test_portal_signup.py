@@ -41,6 +41,11 @@ def test_customer_signs_up_on_a_phone_and_sees_balance_and_subscriptions(
     assert "/portal/login/" in page.url
     page.click("[data-testid=signup-link]")
     page.fill("#id_service_number", "18900000001")
+    page.fill("#id_id_number", "440524188001010014")  # not the owner's
+    page.click("[data-testid=signup-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=form-errors]")
+    assert not OutboundMessage.objects.exists()
+    screenshot(page, "portal-signup-refused-phone")
     page.fill("#id_id_number", "11010519491231002X")
     page.click("[data-testid=signup-form] button[type=submit]")
     page.wait_for_selector("[data-testid=signup-verify-form]")
