@@ -8,10 +8,12 @@ and the refusal is raised after it; the successful write itself is one atomic bl
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
@@ -31,6 +33,9 @@ from customers.selectors import preferred_phone
 from orders.models import Product
 
 from .models import OneTimeCode, PortalAccount
+
+logger = logging.getLogger(__name__)
+LOCAL_GATEWAY = "crm.messaging.gateway.LocalSmsGateway"
 
 CODE_TTL = timedelta(minutes=10)
 CODE_MAX_ATTEMPTS = 5
@@ -175,6 +180,9 @@ def _code_send(*, customer: Customer, login: str, purpose: str) -> OneTimeCode:
         recipient=phone, body=SMS_TEXT[purpose] % {"code": code}, purpose=f"portal_{purpose}",
         related=[{"@referredType": "Customer", "id": customer.customer_no}],
     )  # fmt: skip
+    if settings.CRM_SMS_GATEWAY == LOCAL_GATEWAY and not settings.PRODUCTION:
+        # The local gateway sends nothing: a developer reads the code here (never with a real gateway).
+        logger.warning("Portal %s code for %s: %s (local SMS gateway, not sent)", purpose, mask_phone(phone), code)
     return otp
 
 

@@ -6,7 +6,8 @@ User-facing notes (for the README):
   account) and the owner's ID-card number (an organisation gives its unified social credit code). A 6-digit code is
   texted to the customer's phone on file; it is valid for 10 minutes and 5 tries, and a phone gets at most one code a
   minute and 10 a day. Then choose a password (at least 10 characters, not common, not only digits). With the local
-  SMS gateway (`make run`) nothing is sent: the code is in the SMS log (admin → SMS messages) and the development log.
+  SMS gateway (`make run`) nothing is sent: the code is in the development log (a WARNING of ``portal.services``)
+  and in the SMS log (admin → SMS messages).
 - **Log in** at /portal/login/ with the service number and password. Five wrong passwords in a row lock the number
   for 15 minutes; the page says so the same way whether or not the number has an account.
 - **Forgot the password**: /portal/reset/ texts a code to the phone on file; the code sets a new password, lifts a

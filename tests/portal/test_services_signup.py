@@ -167,3 +167,16 @@ def test_a_customer_with_an_account_cannot_sign_up_again(sign_up, lines):
         services.signup_code_send(service_number="18900000001", id_number="11010519491231002X")
     assert refused.value.code == "exists"
     assert PortalAccount.objects.count() == 1
+
+
+def test_with_the_local_gateway_the_code_is_in_the_development_log(lines, caplog, settings):
+    settings.CRM_SMS_GATEWAY = "crm.messaging.gateway.LocalSmsGateway"
+    with caplog.at_level("WARNING", logger="portal.services"):
+        otp = services.signup_code_send(service_number="18900000001", id_number="11010519491231002X")
+    assert texted_code(otp.phone) in caplog.text and "18955512345" not in caplog.text  # the phone masked
+    caplog.clear()
+    settings.CRM_SMS_GATEWAY = "somewhere.RealGateway"
+    OneTimeCode.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=2))
+    with caplog.at_level("WARNING", logger="portal.services"):
+        services.signup_code_send(service_number="18900000001", id_number="11010519491231002X")
+    assert "code" not in caplog.text
