@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from billing_sync.models import CustomerBill, Payment, UsageMonthly
+from billing_sync.models import CustomerBill, OnlinePayment, Payment, UsageMonthly
 from billing_sync.selectors import customer as billing
 from callcenter.models import TroubleTicket
 from callcenter.models.tickets import OPEN_TICKET_STATUSES
@@ -82,6 +82,29 @@ def portal_payments(account: PortalAccount) -> QuerySet[Payment]:
 
 def portal_payment_get(account: PortalAccount, payment_no: str) -> Payment:
     return _own(portal_payments(account), payment_no=payment_no)
+
+
+# --- Online payments (在线交费) --------------------------------------------------------------------------------
+
+
+def portal_payable_summaries(account: PortalAccount) -> list:
+    """The summaries of the accounts the customer can pay into (not closed), in account order."""
+    accounts = [a for a in portal_billing_accounts(account) if a.status != BillingAccount.Status.CLOSED]
+    return portal_account_summaries(account, accounts=accounts)
+
+
+def portal_online_payment_get(account: PortalAccount, reference: str) -> OnlinePayment:
+    """One of the customer's online payments by its reference, with the account and the payment it posted."""
+    online = OnlinePayment.objects.filter(customer_id=account.customer_id).select_related("account", "payment")
+    return _own(online, reference=reference)
+
+
+def portal_payment_bills(account: PortalAccount, payment: Payment) -> list[tuple[CustomerBill, Decimal]]:
+    """The customer's bills a payment paid, as (bill, amount) in the order it paid them (1 query)."""
+    shares = {a["bill"]: Decimal(a["amount"]) for a in payment.allocations}
+    bills = portal_bills(account).filter(bill_no__in=list(shares)) if shares else []
+    by_no = {bill.bill_no: bill for bill in bills}
+    return [(by_no[no], amount) for no, amount in shares.items() if no in by_no]
 
 
 # --- Subscriptions and usage --------------------------------------------------------------------------------

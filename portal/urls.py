@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_pay
 
 app_name = "portal"
 urlpatterns = [
@@ -13,4 +13,6 @@ urlpatterns = [
     path("signup/verify/", views.signup_verify, name="signup_verify"),
     path("reset/", views.reset, name="reset"),
     path("reset/verify/", views.reset_verify, name="reset_verify"),
+    path("pay/", views_pay.pay, name="pay"),
+    path("pay/<str:reference>/", views_pay.pay_outcome, name="pay_outcome"),
 ]
