@@ -1,0 +1,161 @@
+"""Portal pages of bills, usage details (详单) and payment history: only the logged-in customer's, read through
+``portal.selectors`` (another customer's bill number, subscription or payment reads as not found).
+
+User-facing notes (for the README):
+
+- **Bills** (/portal/bills/): the bills of all the customer's billing accounts by month, with what was due, paid and
+  is still open, the due date and the state; each opens to its items. /portal/bills/<bill number>/ shows one bill
+  and prints.
+- **Usage details** (/portal/usage/): the calls, messages and data sessions of one subscription, this month by
+  default, or another month with records, or a date range of up to 31 days; by type and by the start of the other
+  party's number; 50 a page, newest first. "Download CSV" gives the same records (UTF-8, opens in Excel).
+- **Payments** (/portal/payments/): every payment to the customer's accounts, with the bills it paid.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing_sync.models import UsageRecord
+
+from . import selectors
+from .auth import portal_login_required
+from .forms_bills import UsageFilterForm
+
+BILLS_PER_PAGE = 12
+USAGE_PER_PAGE = 50
+PAYMENTS_PER_PAGE = 20
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run as a formula
+
+
+@portal_login_required
+def bills(request: HttpRequest) -> HttpResponse:
+    """The customer's bills, newest month first, each with its items (3 queries a page)."""
+    bills = selectors.portal_bills(request.portal_account).prefetch_related("items")
+    page = Paginator(bills, BILLS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "portal/bills/list.html", {"page": page, "today": timezone.localdate()})
+
+
+@portal_login_required
+def bill(request: HttpRequest, bill_no: str) -> HttpResponse:
+    bill = selectors.portal_bill_get(request.portal_account, bill_no)
+    return render(request, "portal/bills/detail.html", {"bill": bill, "today": timezone.localdate()})
+
+
+@portal_login_required
+def payments(request: HttpRequest) -> HttpResponse:
+    payments = selectors.portal_payments(request.portal_account)
+    page = Paginator(payments, PAYMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "portal/bills/payments.html", {"page": page})
+
+
+def _usage_query(request: HttpRequest) -> dict:
+    """The subscription, the filter form and (when valid) the records it selects; 404 for anyone else's
+    subscription."""
+    account = request.portal_account
+    products = selectors.portal_usage_products(account)
+    product_no = request.GET.get("subscription", "").strip()
+    product = products[0] if products else None
+    if product_no:
+        product = selectors.portal_product_get(account, product_no)
+    months = selectors.portal_usage_months(account, product) if product else []
+    form = UsageFilterForm(request.GET, months=months)  # bound even when empty: all fields are optional
+    context = {"products": products, "product": product, "form": form, "records": None}
+    if product is None or not form.is_valid():
+        return context
+    first, last = form.period()
+    tz = timezone.get_current_timezone()
+    context.update(
+        first=first,
+        last=last,
+        records=selectors.portal_usage_records(
+            account, product,
+            since=datetime.datetime.combine(first, datetime.time.min, tzinfo=tz),
+            until=datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz),
+            usage_type=form.cleaned_data.get("type") or "",
+            number=form.cleaned_data.get("number") or "",
+        ),
+    )  # fmt: skip
+    return context
+
+
+def _filter_query(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@portal_login_required
+def usage(request: HttpRequest) -> HttpResponse:
+    context = _usage_query(request)
+    context["page"] = None
+    if context["records"] is not None:
+        page = Paginator(context["records"], USAGE_PER_PAGE).get_page(request.GET.get("page"))
+        for record in page.object_list:
+            record.direction = direction(record)
+        context["page"] = page
+    context["query"] = _filter_query(request)
+    return render(request, "portal/bills/usage.html", context)
+
+
+@portal_login_required
+def usage_csv(request: HttpRequest) -> HttpResponse:
+    """The records of the same filter as a CSV file Excel opens (UTF-8 with BOM), streamed."""
+    context = _usage_query(request)
+    if context["records"] is None:  # no subscription, or a filter to correct: the page says what is wrong
+        context["query"] = _filter_query(request)
+        return render(request, "portal/bills/usage.html", context, status=400)
+    product, first, last = context["product"], context["first"], context["last"]
+    response = StreamingHttpResponse(
+        _csv_lines(context["records"].iterator(chunk_size=2000)), content_type="text/csv; charset=utf-8"
+    )
+    number = product.service_number or product.product_no
+    response["Content-Disposition"] = f'attachment; filename="usage-{number}-{first:%Y%m%d}-{last:%Y%m%d}.csv"'
+    return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def safe_cell(value) -> str:
+    """A cell a spreadsheet shows as text: values that would start a formula get a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_lines(records):
+    writer = csv.writer(_Echo())
+    header = [_("Time"), _("Type"), _("Direction"), _("Other party"), _("Duration (s)"), _("Data (KB)"),
+              _("Roaming"), _("Charge (¥)")]  # fmt: skip
+    yield "\ufeff" + writer.writerow(header)
+    tz = timezone.get_current_timezone()
+    for record in records:
+        yield writer.writerow(
+            [
+                safe_cell(f"{timezone.localtime(record.started_at, tz):%Y-%m-%d %H:%M:%S}"),
+                safe_cell(record.get_usage_type_display()),
+                safe_cell(direction(record)),
+                safe_cell(record.other_number),
+                safe_cell(record.duration_s if record.usage_type == UsageRecord.Type.VOICE else ""),
+                safe_cell(record.volume_kb if record.usage_type == UsageRecord.Type.DATA else ""),
+                safe_cell(record.get_roaming_display()),
+                safe_cell(record.charge),
+            ]
+        )
+
+
+def direction(record: UsageRecord) -> str:
+    if record.usage_type == UsageRecord.Type.DATA:
+        return ""
+    if record.usage_type == UsageRecord.Type.SMS:
+        return _("Sent") if record.outgoing else _("Received")
+    return _("Outgoing") if record.outgoing else _("Incoming")
