@@ -1,5 +1,5 @@
 """A customer on a phone (375×812) signs up for the portal with the texted code, logs out, logs in again and sees
-the home page with their balance and subscriptions."""
+the home page with their balance and subscriptions, then pays the open bill online through the simulated provider."""
 
 import re
 from decimal import Decimal
@@ -7,8 +7,10 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
+from billing_sync.models import CustomerBill, Payment
 from crm.messaging.models import OutboundMessage
 from customers.models import BillingAccount
+from tests.billing_sync.conftest import make_bill  # noqa: F401 - the bill fixture
 from tests.customers.conftest import subscribe  # noqa: F401 - the subscription fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -29,6 +31,7 @@ def test_customer_signs_up_on_a_phone_and_sees_balance_and_subscriptions(
     phone_page,
     people,
     subscribe,  # noqa: F811
+    make_bill,  # noqa: F811
     screenshot,
 ):
     cache.clear()  # the portal's throttles
@@ -36,6 +39,7 @@ def test_customer_signs_up_on_a_phone_and_sees_balance_and_subscriptions(
     customer = people["zhang"]
     BillingAccount.objects.filter(customer=customer).update(balance=Decimal("66.80"))
     line = subscribe(customer, "59", number="18900000001")
+    bill = make_bill(customer.accounts.get(), "58.00")
 
     page.goto(page.base_url + "/portal/")
     assert "/portal/login/" in page.url
@@ -72,6 +76,32 @@ def test_customer_signs_up_on_a_phone_and_sees_balance_and_subscriptions(
     page.click("[data-testid=login-form] button[type=submit]")
     page.wait_for_selector("[data-testid=subscriptions]")
     assert line.service_number in page.inner_text("[data-testid=subscriptions]")
+
+    # pay the open bill: Pay on the balance card, the amount it owes, confirm, pay at the simulated provider
+    page.click(f"[data-testid=pay-{bill.account.account_no}]")
+    page.wait_for_selector("[data-testid=pay-form]")
+    assert page.input_value("#id_amount") == "58.00"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "portal-pay-phone")
+    page.click("[data-testid=pay-next]")
+    page.wait_for_selector("[data-testid=pay-confirm]")
+    assert bill.bill_no in page.inner_text("[data-testid=pay-allocations]")
+    page.click("[data-testid=pay-confirm-button]")
+    page.wait_for_selector("[data-testid=provider-approve]")
+    assert not Payment.objects.exists()
+    page.click("[data-testid=provider-approve]")
+    page.wait_for_selector("[data-testid=pay-paid]")
+    assert bill.bill_no in page.inner_text("[data-testid=pay-bills]")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "portal-pay-paid-phone")
+    bill.refresh_from_db()
+    assert bill.state == CustomerBill.State.SETTLED and Payment.objects.count() == 1
+    page.reload()  # coming back to the outcome posts nothing more
+    page.wait_for_selector("[data-testid=pay-paid]")
+    assert Payment.objects.count() == 1
+    page.click("[data-testid=pay-home]")
+    page.wait_for_selector("[data-testid=balances]")
+    assert not page.query_selector(f"[data-testid=pay-{bill.account.account_no}]")  # nothing owed any more
 
     # the staff side does not know this visitor
     page.goto(page.base_url + "/customers/")
