@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from billing_sync.models import CustomerBill, OnlinePayment, Payment, UsageMonthly
+from billing_sync.models import CustomerBill, OnlinePayment, Payment, UsageMonthly, UsageRecord
 from billing_sync.selectors import customer as billing
 from callcenter.models import TroubleTicket
 from callcenter.models.tickets import OPEN_TICKET_STATUSES
@@ -154,6 +154,50 @@ def portal_usage_this_month(account: PortalAccount, *, today: datetime.date | No
         charge=sum((u.charge for u in by_product.values()), Decimal("0.00")),
     )
     return MonthUsage(month=first, total=total, by_product=by_product)
+
+
+# --- Usage details (详单) ------------------------------------------------------------------------------------
+
+USAGE_MAX_DAYS = 31  # a date range on the usage page covers at most this many days
+
+
+def portal_usage_products(account: PortalAccount) -> list[Product]:
+    """The subscriptions the usage page offers: live ones first, then terminated ones (their past records are still
+    the customer's)."""
+    products = order_catalog.products_of_customer(account.customer, include_terminated=True)
+    return sorted(products, key=lambda p: p.status == Product.Status.TERMINATED)
+
+
+def portal_usage_months(account: PortalAccount, product: Product) -> list[datetime.date]:
+    """The months (first days) in which the customer's subscription has usage, newest first (1 query)."""
+    months = UsageMonthly.objects.filter(customer_id=account.customer_id, product_id=product.pk)
+    return list(months.order_by("-month").values_list("month", flat=True))
+
+
+def portal_usage_records(
+    account: PortalAccount,
+    product: Product,
+    *,
+    since: datetime.datetime,
+    until: datetime.datetime,
+    usage_type: str = "",
+    number: str = "",
+) -> QuerySet[UsageRecord]:
+    """The usage records of one of the customer's subscriptions in [since, until), newest first, optionally of one
+    type and with the other party's number starting with ``number``.
+
+    Product and time range let PostgreSQL prune the monthly partitions and read ``usage_product_time_idx``; the
+    customer id keeps out the records of a time the number belonged to someone else."""
+    if product.customer_id != account.customer_id:
+        raise Http404("Not found.")
+    records = UsageRecord.objects.filter(
+        product_id=product.pk, customer_id=account.customer_id, started_at__gte=since, started_at__lt=until
+    )
+    if usage_type:
+        records = records.filter(usage_type=usage_type)
+    if number:
+        records = records.filter(other_number__startswith=number)
+    return records.order_by("-started_at", "-id")
 
 
 # --- Orders and tickets -------------------------------------------------------------------------------------

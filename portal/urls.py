@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_pay
+from . import views, views_bills, views_pay
 
 app_name = "portal"
 urlpatterns = [
@@ -13,6 +13,11 @@ urlpatterns = [
     path("signup/verify/", views.signup_verify, name="signup_verify"),
     path("reset/", views.reset, name="reset"),
     path("reset/verify/", views.reset_verify, name="reset_verify"),
+    path("bills/", views_bills.bills, name="bills"),
+    path("bills/<str:bill_no>/", views_bills.bill, name="bill"),
+    path("usage/", views_bills.usage, name="usage"),
+    path("usage/download/", views_bills.usage_csv, name="usage_csv"),
+    path("payments/", views_bills.payments, name="payments"),
     path("pay/", views_pay.pay, name="pay"),
     path("pay/<str:reference>/", views_pay.pay_outcome, name="pay_outcome"),
 ]

@@ -124,6 +124,9 @@ def test_one_bill_with_its_items_is_printable_and_another_customer_s_bill_number
     assert response.status_code == 200
     assert "套餐月租59元" in html and "10.50" in html and "44.50" in html and "A00000000001" in html
     assert "window.print()" in html and "@media print" not in html  # the print rules live in the stylesheet
+    assert 'href="/portal/pay/?account=A00000000001"' in html  # 44.50 still open
+    settled = client.get(f"/portal/bills/{billed['older'].bill_no}/").content.decode()
+    assert "Settled" in settled and 'data-testid="pay"' not in settled
     assert response["Cache-Control"].startswith("max-age=0") or "no-cache" in response["Cache-Control"]
 
     assert client.get(f"/portal/bills/{billed['theirs'].bill_no}/").status_code == 404
@@ -326,7 +329,8 @@ def test_the_header_links_home_bills_usage_and_payments_marking_the_current_page
     client = portal_client("zhang")
     html = client.get("/portal/usage/").content.decode()
     nav = html[html.index('data-testid="portal-nav"') : html.index("</nav>")]
-    for href in ('href="/portal/"', 'href="/portal/bills/"', 'href="/portal/usage/"', 'href="/portal/payments/"'):
+    for href in ('href="/portal/"', 'href="/portal/bills/"', 'href="/portal/pay/"', 'href="/portal/usage/"',
+                 'href="/portal/payments/"'):  # fmt: skip
         assert href in nav
     assert 'href="/portal/usage/" class="active"' in nav
 
