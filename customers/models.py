@@ -287,6 +287,7 @@ class MarketingChannel(models.TextChoices):
     OUTBOUND_CALL = "outbound_call", _("Outbound call")
     EMAIL = "email", _("E-mail")
     APP_PUSH = "app_push", _("App notification")
+    PORTAL = "portal", _("Offers in the online service hall")
 
 
 class ServiceLevelThreshold(models.Model):

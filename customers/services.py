@@ -232,14 +232,24 @@ def _publish_customer_change(customer: Customer) -> None:
 
 
 @transaction.atomic
-def marketing_opt_outs_set(*, customer: Customer, channels: list[str], actor=None) -> Customer:
-    """Record the channels a customer does not want marketing in (audited through the model's audit hook)."""
+def marketing_opt_outs_set(
+    *, customer: Customer, channels: list[str], actor=None, interaction_channel: str | None = None
+) -> Customer:
+    """Record the channels a customer does not want marketing in (audited through the model's audit hook); with
+    ``interaction_channel`` (where the customer asked, e.g. the portal) a change also goes on their timeline."""
     unknown = sorted(set(channels) - set(MarketingChannel.values))
     if unknown:
         raise ValueError(f"Unknown marketing channel(s): {', '.join(unknown)}")
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    before = sorted(customer.marketing_opt_outs or [])
     customer.marketing_opt_outs = sorted(set(channels))
     customer.save(update_fields=["marketing_opt_outs"])
+    if interaction_channel and before != customer.marketing_opt_outs:
+        interaction_record(
+            customer=customer, channel=interaction_channel, interaction_type="consent", staff=actor,
+            reason="marketing opt-outs: " + (", ".join(customer.marketing_opt_outs) or "none"),
+            description=f"before: {', '.join(before) or 'none'}",
+        )  # fmt: skip
     _publish_customer_change(customer)
     return customer
 

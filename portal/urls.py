@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_bills, views_pay
+from . import views, views_bills, views_pay, views_privacy
 
 app_name = "portal"
 urlpatterns = [
@@ -20,4 +20,7 @@ urlpatterns = [
     path("payments/", views_bills.payments, name="payments"),
     path("pay/", views_pay.pay, name="pay"),
     path("pay/<str:reference>/", views_pay.pay_outcome, name="pay_outcome"),
+    path("privacy/", views_privacy.privacy, name="privacy"),
+    path("privacy/consent/", views_privacy.consent, name="privacy_consent"),
+    path("privacy/download/", views_privacy.download, name="privacy_download"),
 ]
