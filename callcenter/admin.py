@@ -60,8 +60,8 @@ class KnowledgeCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(KnowledgeArticle)
 class KnowledgeArticleAdmin(admin.ModelAdmin):
-    list_display = ("title", "category", "is_published", "views", "updated_at")
-    list_filter = ("category", "is_published")
+    list_display = ("title", "category", "is_published", "is_public", "views", "updated_at")
+    list_filter = ("category", "is_published", "is_public")
     search_fields = ("title", "keywords")
     filter_horizontal = ("reasons",)
     readonly_fields = ("views", "updated_by", "updated_at")

@@ -198,9 +198,11 @@ def ticket_open(
     severity: str = "minor",
     call: Call | None = None,
     needs_site_visit: bool = False,
+    channel: str = "hotline",
 ) -> TroubleTicket:
     """Open a fault or complaint ticket owned by the agent who took the call, with its deadline from the SLA table;
-    a fault in a declared outage joins the outage's ticket; a repeat complaint goes up the queue."""
+    a fault in a declared outage joins the outage's ticket; a repeat complaint goes up the queue. ``channel`` is
+    where the customer reported it (the hotline, or the portal) for the contact history."""
     if not description.strip():
         raise ValueError(_("Describe the problem."))
     if product is not None and product.customer_id != customer.pk:
@@ -231,7 +233,7 @@ def ticket_open(
     ticket.save(update_fields=["ticket_no", "risk_reasons", "regulator_risk"])
     TicketStatusChange.objects.create(ticket=ticket, to_status=ticket.status, by=owner, note=_("Opened"))
     interaction_record(
-        customer=customer, channel="hotline", interaction_type=ticket_type, staff=owner, status="open",
+        customer=customer, channel=channel, interaction_type=ticket_type, staff=owner, status="open",
         reason=str(reason or ticket.get_ticket_type_display()), description=ticket.description,
         related_entities=[{"@referredType": "TroubleTicket", "id": ticket.ticket_no}],
     )  # fmt: skip

@@ -232,6 +232,55 @@ def portal_ticket_get(account: PortalAccount, ticket_no: str) -> TroubleTicket:
     return _own(portal_tickets(account), ticket_no=ticket_no)
 
 
+def portal_ticket_history(ticket: TroubleTicket) -> list:
+    """A ticket's status changes, oldest first (the caller got the ticket through ``portal_ticket_get``)."""
+    return list(ticket.status_changes.order_by("at", "id"))
+
+
+def portal_open_surveys(account: PortalAccount, tickets) -> dict[int, str]:
+    """Ticket id → the token of its satisfaction survey still waiting for the customer's answer (not expired)."""
+    from feedback.models import SurveyInvitation
+    from feedback.services import survey_expired
+
+    invitations = SurveyInvitation.objects.filter(
+        customer_id=account.customer_id, ticket_id__in=[t.pk for t in tickets], status=SurveyInvitation.Status.SENT
+    ).order_by("-sent_at", "-id")
+    found: dict[int, str] = {}
+    for invitation in invitations:
+        if not survey_expired(invitation):
+            found.setdefault(invitation.ticket_id, invitation.token)
+    return found
+
+
+def portal_help_articles(term: str = "", *, limit: int = 50) -> list:
+    """Knowledge-base articles marked public (and published), matching a term in the title, keywords or text."""
+    from django.db.models import Q
+
+    from callcenter.models import KnowledgeArticle
+
+    articles = KnowledgeArticle.objects.filter(is_public=True, is_published=True).select_related("category")
+    if term.strip():
+        t = term.strip()
+        articles = articles.filter(Q(title__icontains=t) | Q(keywords__icontains=t) | Q(body__icontains=t))
+    return list(articles.order_by("category__sort_order", "title")[:limit])
+
+
+def portal_offers_guide(account: PortalAccount) -> list:
+    """The offers guide (优惠指南): the portal catalog's sellable offerings for the customer's class, by code, each
+    with ``monthly_fee`` (None when it has no monthly price)."""
+    from orders.models import SELLABLE_STATUSES, ProductOffering
+
+    found = ProductOffering.objects.filter(lifecycle_status__in=SELLABLE_STATUSES, categories__catalogs__code="portal")
+    customer_class = account.customer.customer_class
+    offerings = [
+        o for o in found.distinct().order_by("code") if not o.customer_classes or customer_class in o.customer_classes
+    ]
+    prices = order_catalog.monthly_prices()
+    for offering in offerings:
+        offering.monthly_fee = prices.get(offering.pk)
+    return offerings
+
+
 # --- Offers -------------------------------------------------------------------------------------------------
 
 

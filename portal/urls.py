@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_bills, views_pay, views_privacy
+from . import views, views_bills, views_pay, views_privacy, views_service
 
 app_name = "portal"
 urlpatterns = [
@@ -20,6 +20,10 @@ urlpatterns = [
     path("payments/", views_bills.payments, name="payments"),
     path("pay/", views_pay.pay, name="pay"),
     path("pay/<str:reference>/", views_pay.pay_outcome, name="pay_outcome"),
+    path("tickets/", views_service.tickets, name="tickets"),
+    path("tickets/new/", views_service.ticket_new, name="ticket_new"),
+    path("tickets/<str:ticket_no>/", views_service.ticket, name="ticket"),
+    path("help/", views_service.help_page, name="help"),
     path("privacy/", views_privacy.privacy, name="privacy"),
     path("privacy/consent/", views_privacy.consent, name="privacy_consent"),
     path("privacy/download/", views_privacy.download, name="privacy_download"),

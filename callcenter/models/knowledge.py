@@ -36,6 +36,7 @@ class KnowledgeArticle(models.Model):
     keywords = models.CharField(_("keywords"), max_length=255, blank=True)
     reasons = models.ManyToManyField(ReasonCategory, blank=True, related_name="articles", verbose_name=_("answers"))
     is_published = models.BooleanField(_("published"), default=True)
+    is_public = models.BooleanField(_("public (shown on the portal)"), default=False)
     views = models.PositiveIntegerField(_("views"), default=0)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
