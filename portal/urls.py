@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_bills, views_pay, views_privacy, views_service
+from . import views, views_bills, views_orders, views_pay, views_privacy, views_service
 
 app_name = "portal"
 urlpatterns = [
@@ -27,4 +27,9 @@ urlpatterns = [
     path("privacy/", views_privacy.privacy, name="privacy"),
     path("privacy/consent/", views_privacy.consent, name="privacy_consent"),
     path("privacy/download/", views_privacy.download, name="privacy_download"),
+    path("orders/", views_orders.orders, name="orders"),
+    path("orders/new/", views_orders.order_new, name="order_new"),
+    path("orders/<str:order_no>/cancel/", views_orders.order_cancel, name="order_cancel"),
+    path("vas/", views_orders.vas, name="vas"),
+    path("products/<str:product_no>/<str:action>/", views_orders.product_order, name="product_order"),
 ]
