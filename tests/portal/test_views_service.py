@@ -72,7 +72,13 @@ def test_a_fault_needs_one_of_my_subscriptions(portal_client, lines, complaint_l
     assert not TroubleTicket.objects.exists()
 
 
-def test_the_list_and_detail_show_only_my_tickets(portal_client, lines, agent, complaint_limits):  # noqa: F811
+def test_the_list_and_detail_show_only_my_tickets(
+    portal_client,
+    lines,
+    agent,
+    complaint_limits,  # noqa: F811
+    django_assert_max_num_queries,
+):
     mine = callcenter_services.ticket_open(
         customer=lines["zhang"].customer, ticket_type="complaint", description="我的投诉", owner=agent
     )
@@ -81,11 +87,14 @@ def test_the_list_and_detail_show_only_my_tickets(portal_client, lines, agent, c
     )
     client = portal_client("zhang")
 
-    listing = client.get("/portal/tickets/").content.decode()
+    with django_assert_max_num_queries(8):
+        listing = client.get("/portal/tickets/").content.decode()
     detail = client.get(f"/portal/tickets/{mine.ticket_no}/")
 
     assert mine.ticket_no in listing and theirs.ticket_no not in listing
-    assert detail.status_code == 200 and "Opened" in detail.content.decode()
+    assert (
+        detail.status_code == 200 and "Opened" in detail.content.decode() and "Acknowledged" in detail.content.decode()
+    )
     assert client.get(f"/portal/tickets/{theirs.ticket_no}/").status_code == 404
     assert client.get("/portal/tickets/T2026NOSUCH/").status_code == 404
 
