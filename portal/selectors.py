@@ -22,7 +22,7 @@ from callcenter.models import TroubleTicket
 from callcenter.models.tickets import OPEN_TICKET_STATUSES
 from customers.models import BillingAccount, Customer
 from customers.selectors import marketing_contact_allowed
-from orders.models import OPEN_ORDER_STATES, Product, ProductOrder
+from orders.models import OPEN_ORDER_STATES, SELLABLE_STATUSES, Product, ProductOffering, ProductOrder
 from orders.selectors import catalog as order_catalog
 from orders.selectors import ordering as order_ordering
 
@@ -216,6 +216,37 @@ def portal_orders_open(account: PortalAccount, *, limit: int = 10) -> list[Produ
 
 def portal_order_get(account: PortalAccount, order_no: str) -> ProductOrder:
     return _own(portal_orders(account), order_no=order_no)
+
+
+PORTAL_CATALOG = "portal"  # the product catalog (orders.ProductCatalog) published to the portal
+
+
+def portal_catalog_offerings(account: PortalAccount) -> list[ProductOffering]:
+    """Sellable offerings of the portal's catalog that the customer's class may buy, by code (bundles with their
+    components' specifications)."""
+    offerings = (
+        ProductOffering.objects.filter(
+            lifecycle_status__in=SELLABLE_STATUSES, categories__catalogs__code=PORTAL_CATALOG
+        )
+        .distinct()
+        .select_related("specification")
+        .prefetch_related("bundled_offerings__specification")
+        .order_by("code")
+    )
+    customer_class = account.customer.customer_class
+    return [o for o in offerings if not o.customer_classes or customer_class in o.customer_classes]
+
+
+def portal_vas_products(account: PortalAccount) -> list[Product]:
+    """The customer's live value-added services, each with ``attached_to`` (the line's number it was added to)."""
+    products = Product.objects.filter(customer_id=account.customer_id, specification__kind="vas")
+    products = products.exclude(status=Product.Status.TERMINATED).select_related("offering", "specification")
+    found = list(products.order_by("-start_date", "-id"))
+    for product in found:
+        product.attached_to = next(
+            (c.get("value", "") for c in product.characteristics or [] if c.get("name") == "attachedTo"), ""
+        )
+    return found
 
 
 def portal_tickets(account: PortalAccount) -> QuerySet[TroubleTicket]:
