@@ -301,16 +301,10 @@ def portal_help_articles(term: str = "", *, limit: int = 50) -> list:
     return list(articles.order_by("category__sort_order", "title")[:limit])
 
 
-def portal_offers_guide(account: PortalAccount) -> list:
-    """The offers guide (优惠指南): the portal catalog's sellable offerings for the customer's class, by code, each
-    with ``monthly_fee`` (None when it has no monthly price)."""
-    from orders.models import SELLABLE_STATUSES, ProductOffering
-
-    found = ProductOffering.objects.filter(lifecycle_status__in=SELLABLE_STATUSES, categories__catalogs__code="portal")
-    customer_class = account.customer.customer_class
-    offerings = [
-        o for o in found.distinct().order_by("code") if not o.customer_classes or customer_class in o.customer_classes
-    ]
+def portal_offers_guide(account: PortalAccount) -> list[ProductOffering]:
+    """The offers guide (优惠指南): the portal catalog's offerings for the customer, each with ``monthly_fee`` (None
+    when it has no monthly price)."""
+    offerings = portal_catalog_offerings(account)
     prices = order_catalog.monthly_prices()
     for offering in offerings:
         offering.monthly_fee = prices.get(offering.pk)
