@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +21,8 @@ from django.views.decorators.http import require_POST
 
 from crm.accounts.selectors import visibility_scope
 from crm.ui.lists import Column, StaffListView
+from portal.models import NominatedContact, PortalAccount
+from portal.services_contacts import nominated_contact_add, nominated_contact_remove
 
 from . import selectors, services
 from .filtersets import CustomerFilterSet
@@ -140,6 +142,7 @@ def customer_view(request, customer_no: str):
         "today": timezone.localdate(),
         "now": timezone.now(),
         **selectors.key_account_panels(customer),
+        "portal_contacts": _portal_contacts(customer),
         **_billing(customer, accounts, products),
         "can_take_payment": user.has_perm("accounts.take_payments"),
         "can_open_tickets": any(user.has_perm(p) for p in TICKET_PERMISSIONS),
@@ -147,6 +150,20 @@ def customer_view(request, customer_no: str):
         "care_tasks": _open_care_tasks(customer),
     }
     return render(request, "customers/customer_360.html", context)
+
+
+def _portal_contacts(customer: Customer) -> list:
+    """A key account's active portal contacts, with whether each has signed up yet."""
+    if customer.customer_class != Customer.CustomerClass.KEY_ACCOUNT:
+        return []
+    signed_up = PortalAccount.objects.filter(nominated_contact=OuterRef("pk"), is_active=True)
+    contacts = NominatedContact.objects.filter(organisation=customer, is_active=True).annotate(
+        signed_up=Exists(signed_up)
+    )
+    contacts = list(contacts.select_related("nominated_by").order_by("id"))
+    for contact in contacts:
+        contact.masked_phone = mask_phone(contact.phone)
+    return contacts
 
 
 TICKET_PERMISSIONS = ("accounts.handle_interactions", "accounts.supervise_hotline")  # who may open a ticket's page
@@ -410,3 +427,43 @@ def key_account_record(request, customer_no: str, kind: str):
     titles = {"visit": _("Log a visit"), "plan": _("Add a communication plan"), "contract": _("Add a contract")}
     return render(request, "customers/key_account_form.html",
                   {"customer": customer, "form": form, "title": titles[kind]})  # fmt: skip
+
+
+class NominatedContactForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("contact name"), max_length=100)
+    phone = forms.CharField(label=gettext_lazy("mobile phone"), max_length=20)
+
+
+@login_required
+@permission_required("accounts.manage_key_accounts", raise_exception=True)
+@require_POST
+def portal_contact_nominate(request, customer_no: str):
+    """Nominate a contact of a key account for the self-service portal (the key-account panel's form)."""
+    customer = _visible_customer(request, customer_no)
+    if customer.customer_class != Customer.CustomerClass.KEY_ACCOUNT:
+        raise Http404
+    form = NominatedContactForm(request.POST)
+    if form.is_valid():
+        try:
+            nominated_contact_add(organisation=customer, actor=request.user, **form.cleaned_data)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The contact may now sign up on the portal with the organisation's code."))
+    else:
+        messages.error(request, _("Enter the contact's name and an 11-digit mobile phone number."))
+    return redirect(reverse("customers:detail", args=[customer.customer_no]) + "#key-account")
+
+
+@login_required
+@permission_required("accounts.manage_key_accounts", raise_exception=True)
+@require_POST
+def portal_contact_remove(request, customer_no: str, contact_id: int):
+    """Remove a nominated contact: their portal access ends at their next request."""
+    customer = _visible_customer(request, customer_no)
+    try:
+        nominated_contact_remove(organisation=customer, contact_id=contact_id, actor=request.user)
+    except NominatedContact.DoesNotExist as exc:
+        raise Http404 from exc
+    messages.success(request, _("The contact was removed; their portal access has ended."))
+    return redirect(reverse("customers:detail", args=[customer.customer_no]) + "#key-account")

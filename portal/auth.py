@@ -42,7 +42,13 @@ def account_from_session(session) -> PortalAccount | None:
     account_id = session.get(ACCOUNT_KEY)
     if account_id is None:
         return None
-    account = PortalAccount.objects.select_related("customer__party").filter(pk=account_id, is_active=True).first()
+    # A nominated contact's access ends with the nomination, at the very next request.
+    account = (
+        PortalAccount.objects.select_related("customer__party")
+        .filter(pk=account_id, is_active=True)
+        .exclude(nominated_contact__is_active=False)
+        .first()
+    )
     if account is None or session.get(HASH_KEY) != session_hash(account):
         return None
     return account

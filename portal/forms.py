@@ -28,6 +28,13 @@ class SignupStartForm(RefusalMixin, forms.Form):
     )  # fmt: skip
 
 
+class ContactSignupStartForm(RefusalMixin, forms.Form):
+    """A key account's nominated contact: the organisation's credit code and the contact's own mobile phone."""
+
+    credit_code = _text(_("Unified social credit code of the organisation"), max_length=32, autocomplete="off")
+    phone = _text(_("Your mobile phone"), max_length=20, autocomplete="tel", inputmode="tel")
+
+
 class NewPasswordForm(RefusalMixin, forms.Form):
     code = _text(_("Code from the SMS"), max_length=6, autocomplete="one-time-code", inputmode="numeric")
     password1 = forms.CharField(

@@ -5,6 +5,7 @@ Customers are not Django users: staff authentication, permissions and sessions n
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -25,6 +26,11 @@ class PortalAccount(models.Model):
     password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Set for a key account's nominated contact (login = the contact's phone); removing the nomination ends it.
+    nominated_contact = models.ForeignKey(
+        "portal.NominatedContact", on_delete=models.PROTECT, null=True, blank=True, related_name="portal_accounts",
+        verbose_name=_("nominated contact"),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("portal account (网上营业厅账号)")
@@ -74,3 +80,33 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class NominatedContact(models.Model):
+    """A person a key account's manager nominated to use the portal for the organisation (集团客户授权联系人)."""
+
+    organisation = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="nominated_contacts",
+        verbose_name=_("organisation"),
+    )  # fmt: skip
+    name = models.CharField(_("name"), max_length=100)
+    phone = models.CharField(_("mobile phone"), max_length=20)
+    is_active = models.BooleanField(_("active"), default=True)
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("nominated by")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("nominated contact (授权联系人)")
+        verbose_name_plural = _("nominated contacts")
+        ordering = ["organisation", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "phone"], condition=Q(is_active=True), name="portal_nominee_unique_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation_id})"

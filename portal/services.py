@@ -152,9 +152,10 @@ def _throttled(kind: str, number: str) -> bool:
 # --- One-time codes -----------------------------------------------------------------------------------------
 
 
-def _code_send(*, customer: Customer, login: str, purpose: str) -> OneTimeCode:
-    """Create a code for the customer's phone and text it (after commit); rate limits per phone. Caller is atomic."""
-    phone = preferred_phone(customer)
+def _code_send(*, customer: Customer, login: str, purpose: str, phone: str = "") -> OneTimeCode:
+    """Create a code for the customer's phone (a nominated contact's own ``phone``) and text it (after commit); rate
+    limits per phone. Caller is atomic."""
+    phone = phone or preferred_phone(customer)
     if not phone:
         raise PortalRefused(
             _("No mobile phone is on file for this customer. Please visit a business hall."), code="no_phone"
@@ -374,12 +375,18 @@ def reset_code_send(*, service_number: str) -> OneTimeCode | None:
 
     The page says the same either way, so it never tells whether a number has an account."""
     number = normalise_number(service_number)
-    account = PortalAccount.objects.filter(login=number, is_active=True).select_related("customer").first()
+    account = (
+        PortalAccount.objects.filter(login=number, is_active=True)
+        .select_related("customer", "nominated_contact")
+        .first()
+    )
     if account is None:
         return None
+    # A nominated contact's code goes to the contact's own phone, not to the organisation's.
+    phone = account.nominated_contact.phone if account.nominated_contact else ""
     try:
         with transaction.atomic():
-            return _code_send(customer=account.customer, login=number, purpose=OneTimeCode.Purpose.RESET)
+            return _code_send(customer=account.customer, login=number, purpose=OneTimeCode.Purpose.RESET, phone=phone)
     except PortalRefused:
         return None
 

@@ -8,6 +8,10 @@ User-facing notes (for the README):
   minute and 10 a day. Then choose a password (at least 10 characters, not common, not only digits). With the local
   SMS gateway (`make run`) nothing is sent: the code is in the development log (a WARNING of ``portal.services``)
   and in the SMS log (admin → SMS messages).
+- **Key accounts' nominated contacts**: an account manager nominates a contact (name, mobile phone) on the
+  key-account panel of the customer 360; the contact signs up at /portal/signup/contact/ with the organisation's
+  unified social credit code and their own phone (the code is texted to that phone), logs in with the phone and sees
+  the organisation's data. Removing the nomination ends the contact's access at their next request.
 - **Log in** at /portal/login/ with the service number and password. Five wrong passwords in a row lock the number
   for 15 minutes; the page says so the same way whether or not the number has an account.
 - **Forgot the password**: /portal/reset/ texts a code to the phone on file; the code sets a new password, lifts a
@@ -34,12 +38,13 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import selectors, services, services_contacts
 from .auth import portal_log_in, portal_log_out, portal_login_required, safe_next
-from .forms import LoginForm, NewPasswordForm, ResetStartForm, SignupStartForm
+from .forms import ContactSignupStartForm, LoginForm, NewPasswordForm, ResetStartForm, SignupStartForm
 
 SIGNUP_NUMBER_KEY = "portal_signup_number"
 RESET_NUMBER_KEY = "portal_reset_number"
+CONTACT_PHONE_KEY = "portal_contact_phone"
 
 
 @portal_login_required
@@ -108,6 +113,44 @@ def signup_verify(request: HttpRequest) -> HttpResponse:
             portal_log_in(request, account)
             return redirect("portal:home")
     return render(request, "portal/signup_verify.html", {"form": form, "number_hint": _masked(number)})
+
+
+@never_cache
+def signup_contact(request: HttpRequest) -> HttpResponse:
+    """A key account's nominated contact signs up, step 1: credit code and own phone; a code goes to that phone."""
+    form = ContactSignupStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            otp = services_contacts.contact_signup_code_send(
+                credit_code=form.cleaned_data["credit_code"], phone=form.cleaned_data["phone"]
+            )
+        except services.PortalRefused as exc:
+            form.refuse(exc)
+        else:
+            request.portal_session[CONTACT_PHONE_KEY] = otp.login
+            return redirect("portal:signup_contact_verify")
+    return render(request, "portal/signup_contact.html", {"form": form})
+
+
+@never_cache
+def signup_contact_verify(request: HttpRequest) -> HttpResponse:
+    """A nominated contact signs up, step 2: the code and a password; the account (the organisation's) logs in."""
+    phone = request.portal_session.get(CONTACT_PHONE_KEY)
+    if not phone:
+        return redirect("portal:signup_contact")
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services_contacts.contact_account_signup(
+                phone=phone, code=form.cleaned_data["code"], password=form.cleaned_data["password1"]
+            )
+        except services.PortalRefused as exc:
+            form.refuse(exc)
+        else:
+            request.portal_session.pop(CONTACT_PHONE_KEY, None)
+            portal_log_in(request, account)
+            return redirect("portal:home")
+    return render(request, "portal/signup_contact_verify.html", {"form": form, "number_hint": _masked(phone)})
 
 
 @never_cache
