@@ -124,7 +124,12 @@ def _identifier_matches(party: Party, given: str) -> bool:
 
 
 def _active_account(customer: Customer) -> PortalAccount | None:
-    return PortalAccount.objects.filter(customer=customer, is_active=True).order_by("id").first()
+    """The customer's own active account (a key account's nominated contacts have accounts of their own)."""
+    return (
+        PortalAccount.objects.filter(customer=customer, is_active=True, nominated_contact__isnull=True)
+        .order_by("id")
+        .first()
+    )
 
 
 # --- Throttles kept in the cache (numbers without an account, ID guesses) ------------------------------------
@@ -269,7 +274,10 @@ def _account_create(*, otp: OneTimeCode, number: str, password: str) -> PortalAc
     if product is None or product.customer_id != otp.customer_id:
         raise _no_match()
     customer = product.customer
-    if PortalAccount.objects.select_for_update().filter(customer=customer, is_active=True).exists():
+    own = PortalAccount.objects.select_for_update().filter(
+        customer=customer, is_active=True, nominated_contact__isnull=True
+    )
+    if own.exists():
         raise PortalRefused(
             _("You already have a portal account. Log in, or reset the password if you forgot it."), code="exists"
         )

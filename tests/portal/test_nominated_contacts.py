@@ -211,3 +211,15 @@ def test_a_contact_s_password_reset_code_goes_to_the_contact_s_phone(client, lin
     from crm.messaging.models import OutboundMessage
 
     assert OutboundMessage.objects.filter(recipient=CONTACT_PHONE, purpose="portal_reset").exists()
+
+
+def test_a_contact_s_account_does_not_stop_the_organisation_signing_up_with_its_own_line(
+    client, lines, nominated, people, sign_up
+):
+    contact_sign_up(client)
+    a_minute_later()
+
+    own = sign_up("corp")
+
+    assert own.customer == people["corp"] and own.nominated_contact is None
+    assert PortalAccount.objects.filter(customer=people["corp"], is_active=True).count() == 2
