@@ -17,6 +17,14 @@ from tests.callcenter.conftest import complaint_limits  # noqa: F401
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def seeded_rules(db):
+    """The time limits and surveys the data migrations seed: a browser test earlier in the run may have flushed them."""
+    from tests.orders.conftest import _reseed_migration_data
+
+    _reseed_migration_data()
+
+
 @pytest.fixture
 def agent(make_staff):
     return make_staff(Role.CALL_AGENT)
