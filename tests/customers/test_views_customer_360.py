@@ -50,11 +50,11 @@ def test_an_agent_may_not_reveal(client, make_staff, people, hefei):
 
 def test_360_query_budget(client, make_staff, people, django_assert_max_num_queries):
     """One query per panel, never one per row: session and user (4), customer with party, region, area, grid and
-    manager (1), contact media, accounts, products, level history, timeline (5), key-account contracts, visits and
-    plans and portal contacts (4), orders (1), next-best offers: spend and rules (2), open tickets and care tasks (2), billing: account
-    summaries, bills, payments, usage trend, subscription ids (5; bill items and top numbers only when there are
-    bills and subscriptions, see tests/billing_sync/test_views_customer_billing.py). Panels of later issues add their
-    own and raise this number deliberately."""
+    manager (1), contact media, accounts, products, level history, timeline (5), key-account contracts, visits,
+    plans and portal contacts (4), orders (1), next-best offers: spend and rules (2), open tickets and care tasks (2),
+    billing: account summaries, bills, payments, usage trend, subscription ids (5; bill items and top numbers only
+    when there are bills and subscriptions, see tests/billing_sync/test_views_customer_billing.py). Panels of later
+    issues add their own and raise this number deliberately."""
     client.force_login(make_staff(Role.MANAGER))
     with django_assert_max_num_queries(24):
         assert client.get(url(people["corp"])).status_code == 200
