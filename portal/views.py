@@ -77,80 +77,78 @@ def logout(request: HttpRequest) -> HttpResponse:
     return redirect("portal:login")
 
 
-@never_cache
-def signup(request: HttpRequest) -> HttpResponse:
-    """Sign-up, step 1: service number and ID number; a code goes to the phone on file."""
-    form = SignupStartForm(request.POST or None)
+def _code_start(request, form, *, send, session_key: str, next_url: str, template: str) -> HttpResponse:
+    """Step 1 of a sign-up: the form names who signs up; ``send(**cleaned_data)`` texts a code (or refuses), and the
+    login it was sent for waits in the portal session for step 2."""
     if request.method == "POST" and form.is_valid():
         try:
-            otp = services.signup_code_send(
-                service_number=form.cleaned_data["service_number"], id_number=form.cleaned_data["id_number"]
-            )
+            otp = send(**form.cleaned_data)
         except services.PortalRefused as exc:
             form.refuse(exc)
         else:
-            request.portal_session[SIGNUP_NUMBER_KEY] = otp.login
-            return redirect("portal:signup_verify")
-    return render(request, "portal/signup.html", {"form": form})
+            request.portal_session[session_key] = otp.login
+            return redirect(next_url)
+    return render(request, template, {"form": form})
+
+
+def _code_verify(request, *, create, session_key: str, start_url: str, template: str) -> HttpResponse:
+    """Step 2 of a sign-up: the code and a password; ``create(login, code, password)`` makes the account, which is
+    then logged in."""
+    login = request.portal_session.get(session_key)
+    if not login:
+        return redirect(start_url)
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = create(login, form.cleaned_data["code"], form.cleaned_data["password1"])
+        except services.PortalRefused as exc:
+            form.refuse(exc)
+        else:
+            request.portal_session.pop(session_key, None)
+            portal_log_in(request, account)
+            return redirect("portal:home")
+    return render(request, template, {"form": form, "number_hint": _masked(login)})
+
+
+@never_cache
+def signup(request: HttpRequest) -> HttpResponse:
+    """Sign-up, step 1: service number and ID number; a code goes to the phone on file."""
+    return _code_start(request, SignupStartForm(request.POST or None), send=services.signup_code_send,
+                       session_key=SIGNUP_NUMBER_KEY, next_url="portal:signup_verify",
+                       template="portal/signup.html")  # fmt: skip
 
 
 @never_cache
 def signup_verify(request: HttpRequest) -> HttpResponse:
     """Sign-up, step 2: the code and a password; the new account is logged in."""
-    number = request.portal_session.get(SIGNUP_NUMBER_KEY)
-    if not number:
-        return redirect("portal:signup")
-    form = NewPasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            account = services.portal_account_signup(
-                service_number=number, code=form.cleaned_data["code"], password=form.cleaned_data["password1"]
-            )
-        except services.PortalRefused as exc:
-            form.refuse(exc)
-        else:
-            request.portal_session.pop(SIGNUP_NUMBER_KEY, None)
-            portal_log_in(request, account)
-            return redirect("portal:home")
-    return render(request, "portal/signup_verify.html", {"form": form, "number_hint": _masked(number)})
+    return _code_verify(
+        request,
+        create=lambda login, code, password: services.portal_account_signup(
+            service_number=login, code=code, password=password
+        ),
+        session_key=SIGNUP_NUMBER_KEY, start_url="portal:signup", template="portal/signup_verify.html",
+    )  # fmt: skip
 
 
 @never_cache
 def signup_contact(request: HttpRequest) -> HttpResponse:
     """A key account's nominated contact signs up, step 1: credit code and own phone; a code goes to that phone."""
-    form = ContactSignupStartForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            otp = services_contacts.contact_signup_code_send(
-                credit_code=form.cleaned_data["credit_code"], phone=form.cleaned_data["phone"]
-            )
-        except services.PortalRefused as exc:
-            form.refuse(exc)
-        else:
-            request.portal_session[CONTACT_PHONE_KEY] = otp.login
-            return redirect("portal:signup_contact_verify")
-    return render(request, "portal/signup_contact.html", {"form": form})
+    return _code_start(request, ContactSignupStartForm(request.POST or None),
+                       send=services_contacts.contact_signup_code_send, session_key=CONTACT_PHONE_KEY,
+                       next_url="portal:signup_contact_verify", template="portal/signup_contact.html")  # fmt: skip
 
 
 @never_cache
 def signup_contact_verify(request: HttpRequest) -> HttpResponse:
     """A nominated contact signs up, step 2: the code and a password; the account (the organisation's) logs in."""
-    phone = request.portal_session.get(CONTACT_PHONE_KEY)
-    if not phone:
-        return redirect("portal:signup_contact")
-    form = NewPasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            account = services_contacts.contact_account_signup(
-                phone=phone, code=form.cleaned_data["code"], password=form.cleaned_data["password1"]
-            )
-        except services.PortalRefused as exc:
-            form.refuse(exc)
-        else:
-            request.portal_session.pop(CONTACT_PHONE_KEY, None)
-            portal_log_in(request, account)
-            return redirect("portal:home")
-    return render(request, "portal/signup_contact_verify.html", {"form": form, "number_hint": _masked(phone)})
+    return _code_verify(
+        request,
+        create=lambda login, code, password: services_contacts.contact_account_signup(
+            phone=login, code=code, password=password
+        ),
+        session_key=CONTACT_PHONE_KEY, start_url="portal:signup_contact",
+        template="portal/signup_contact_verify.html",
+    )  # fmt: skip
 
 
 @never_cache
