@@ -101,6 +101,14 @@ class ServiceLevel(models.TextChoices):
 PUBLIC_LEVELS = ("diamond", "gold", "silver", "basic")
 
 
+class ActivityGroup(models.TextChoices):
+    """High, medium or low: the value and activity groups of segmentation."""
+
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
 class Customer(models.Model):
     """A party's role towards the operator (客户): public or key account, with level, scores and consent."""
 
@@ -136,7 +144,12 @@ class Customer(models.Model):
     value_score = models.DecimalField(_("value score"), max_digits=7, decimal_places=2, null=True, blank=True)
     churn_risk = models.DecimalField(_("churn risk"), max_digits=5, decimal_places=4, null=True, blank=True)
     churn_reasons = models.JSONField(_("churn reasons"), default=list, blank=True)
-    segment = models.CharField(_("segment"), max_length=64, blank=True)
+    segment = models.CharField(_("segment"), max_length=64, blank=True)  # RFM segment (客户细分)
+    value_group = models.CharField(_("value group (价值分群)"), max_length=8, choices=ActivityGroup.choices, blank=True)
+    activity_group = models.CharField(
+        _("activity group (活跃度分群)"), max_length=8, choices=ActivityGroup.choices, blank=True
+    )
+    behaviour_segment = models.CharField(_("usage behaviour (行为分群)"), max_length=120, blank=True)
     fraud_flag = models.BooleanField(_("fraud flag"), default=False)
     marketing_opt_outs = models.JSONField(_("marketing opt-outs"), default=list, blank=True)  # channels, e.g. ["sms"]
     since = models.DateField(_("customer since (入网时间)"), null=True, blank=True)

@@ -45,6 +45,8 @@ PERMISSIONS: list[tuple[str, str]] = [
     ("manage_event_deliveries", "See and replay API event deliveries"),
     ("manage_collections", "Work the arrears collection lists (催缴)"),
     ("view_billing_feeds", "See billing feed batches and their rejected rows"),
+    ("review_fraud_alerts", "Review fraud alerts: confirm, dismiss, suspend (反欺诈)"),
+    ("manage_analytics_models", "Promote analytics model versions and start any analytics job"),
 ]
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -68,7 +70,13 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "export_lists",
         "manage_collections",
     },
-    Role.MARKETING_ANALYST: {"search_customers", "run_campaigns", "export_lists", "view_dashboards"},
+    Role.MARKETING_ANALYST: {
+        "search_customers",
+        "run_campaigns",
+        "export_lists",
+        "view_dashboards",
+        "review_fraud_alerts",
+    },
     Role.MANAGER: {
         "search_customers",
         "reveal_personal_data",
@@ -81,6 +89,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "supervise_hotline",
         "manage_collections",
         "view_billing_feeds",
+        "review_fraud_alerts",
+        "manage_analytics_models",
     },
     Role.ADMIN: {codename for codename, _name in PERMISSIONS},
     Role.API_CLIENT: set(),

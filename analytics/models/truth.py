@@ -1,4 +1,4 @@
-"""Models of the analytical CRM. Filled in by the analytics issue; the truth labels come with the billing demo."""
+"""Demo truth labels: what the demo generator made customers do, for evaluating the models only."""
 
 from __future__ import annotations
 
