@@ -17,6 +17,7 @@ urlpatterns = [
     path("tmf-api/", include("callcenter.api.urls")),
     path("tmf-api/", include("billing_sync.api.urls")),
     path("tmf-api/", include("billing_sync.api.feed_urls")),
+    path("tmf-api/", include("analytics.api.urls")),
     path("api/", include("crm.api.docs_urls")),
     path("audit/", include("crm.audit.urls")),
     path("ops/", include("crm.api.ops_urls")),
@@ -28,6 +29,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("callcenter/", include("callcenter.urls")),
     path("billing/", include("billing_sync.urls")),
+    path("analytics/", include("analytics.urls")),
     path("", include("crm.ui.urls")),
 ]
 

@@ -17,7 +17,9 @@ class CustomerFeatures(models.Model):
     id = models.BigAutoField(primary_key=True)
     as_of = models.DateField(_("cut-off date"))
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
-    job = models.ForeignKey("analytics.AnalyticsJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    job = models.ForeignKey(
+        "analytics.AnalyticsJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # Who the customer is.
     region_id = models.IntegerField(_("region"), null=True)
     customer_class = models.CharField(_("class"), max_length=16)

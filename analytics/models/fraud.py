@@ -27,7 +27,7 @@ class Detector(models.TextChoices):
 
 
 class FraudRule(models.Model):
-    """A fraud rule (欺诈规则): a detector with parameters, a reason code and a severity; analysts tune it in the admin."""
+    """A fraud rule (欺诈规则): a detector with parameters, reason code and severity, tuned in the admin."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
@@ -82,7 +82,9 @@ class FraudAlert(models.Model):
     suspension_order = models.ForeignKey(
         "orders.ProductOrder", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    job = models.ForeignKey("analytics.AnalyticsJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    job = models.ForeignKey(
+        "analytics.AnalyticsJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
 
     class Meta:
@@ -93,7 +95,9 @@ class FraudAlert(models.Model):
         constraints = [
             # A detector raises one alert per subject and day, however often the run is repeated.
             models.UniqueConstraint(fields=["detector", "subject", "day"], name="fraud_alert_once"),
-            models.CheckConstraint(condition=Q(status__in=["open", "confirmed", "dismissed"]), name="fraud_alert_status"),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "confirmed", "dismissed"]), name="fraud_alert_status"
+            ),
             models.CheckConstraint(
                 condition=Q(status="open") | Q(reviewed_at__isnull=False), name="fraud_alert_reviewed_has_time"
             ),

@@ -35,7 +35,9 @@ class ModelVersion(models.Model):
     #       "baseline": {"auc": ..}, "ks": .., "n_train": .., "n_test": .., "positive_rate": ..}
     metrics = models.JSONField(_("quality"), default=dict, blank=True)
     file = models.CharField(_("model file"), max_length=255)
-    job = models.ForeignKey("analytics.AnalyticsJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    job = models.ForeignKey(
+        "analytics.AnalyticsJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     trained_at = models.DateTimeField(_("trained"), auto_now_add=True)
     promoted_at = models.DateTimeField(_("promoted"), null=True, blank=True)
     promoted_by = models.ForeignKey(

@@ -198,3 +198,6 @@ CRM_SMS_GATEWAY = env_str("CRM_SMS_GATEWAY", "crm.messaging.gateway.LocalSmsGate
 CRM_PAYMENT_PROVIDER = env_str("CRM_PAYMENT_PROVIDER", "billing_sync.providers.SimulatedProvider")
 # A field technician's installation or fault report is due this many hours after finishing on site.
 CRM_FIELD_REPORT_HOURS = env_int("CRM_FIELD_REPORT_HOURS", 24)
+
+# Trained analytics models (joblib files), loaded by the workers by version (analytics.services.registry).
+ANALYTICS_MODEL_DIR = Path(env_str("ANALYTICS_MODEL_DIR", str(VAR_DIR / "models")))

@@ -1,0 +1,3 @@
+"""Analytics API: churn (filled by its module owner)."""
+
+urlpatterns: list = []

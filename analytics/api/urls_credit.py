@@ -1,0 +1,3 @@
+"""Analytics API: credit (filled by its module owner)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Analytics API: features (filled by its module owner)."""
+
+urlpatterns: list = []

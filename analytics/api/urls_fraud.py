@@ -1,0 +1,3 @@
+"""Analytics API: fraud (filled by its module owner)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Analytics API: jobs (filled by its module owner)."""
+
+urlpatterns: list = []

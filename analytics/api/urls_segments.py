@@ -1,0 +1,3 @@
+"""Analytics API: segments (filled by its module owner)."""
+
+urlpatterns: list = []

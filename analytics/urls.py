@@ -1,0 +1,15 @@
+"""Analytics pages under /analytics/ (namespace ``analytics``): one URL module per topic."""
+
+from django.urls import include, path
+
+from . import urls_churn, urls_credit, urls_features, urls_fraud, urls_jobs, urls_segments
+
+app_name = "analytics"
+urlpatterns = [
+    path("jobs/", include(urls_jobs.urlpatterns)),
+    path("features/", include(urls_features.urlpatterns)),
+    path("churn/", include(urls_churn.urlpatterns)),
+    path("fraud/", include(urls_fraud.urlpatterns)),
+    path("segments/", include(urls_segments.urlpatterns)),
+    path("credit/", include(urls_credit.urlpatterns)),
+]

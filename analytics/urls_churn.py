@@ -1,0 +1,3 @@
+"""Analytics pages: churn (filled by its module owner)."""
+
+urlpatterns: list = []

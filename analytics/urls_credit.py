@@ -1,0 +1,3 @@
+"""Analytics pages: credit (filled by its module owner)."""
+
+urlpatterns: list = []

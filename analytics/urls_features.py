@@ -1,0 +1,3 @@
+"""Analytics pages: features (filled by its module owner)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Analytics pages: fraud (filled by its module owner)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Analytics pages: jobs (filled by its module owner)."""
+
+urlpatterns: list = []

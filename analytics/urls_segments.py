@@ -1,0 +1,3 @@
+"""Analytics pages: segments (filled by its module owner)."""
+
+urlpatterns: list = []
