@@ -8,7 +8,10 @@ User-facing notes (for the README):
   and prints.
 - **Usage details** (/portal/usage/): the calls, messages and data sessions of one subscription, this month by
   default, or another month with records, or a date range of up to 31 days; by type and by the start of the other
-  party's number; 50 a page, newest first. "Download CSV" gives the same records (UTF-8, opens in Excel).
+  party's number; 50 a page, newest first. "Download CSV" gives the same records (UTF-8, opens in Excel),
+  "Download PDF" the same as a printable document (up to 3,000 records; narrow the filter for more).
+- A bill's page has "Download PDF" (/portal/bills/<bill number>/pdf/): the bill with its items, in Chinese or
+  English as the page.
 - **Payments** (/portal/payments/): every payment to the customer's accounts, with the bills it paid.
 """
 
@@ -28,11 +31,13 @@ from billing_sync.models import UsageRecord
 from . import selectors
 from .auth import portal_login_required
 from .forms_bills import UsageFilterForm
+from .pdf import PdfDocument, PdfTable, document_pdf
 
 BILLS_PER_PAGE = 12
 USAGE_PER_PAGE = 50
 PAYMENTS_PER_PAGE = 20
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run as a formula
+USAGE_PDF_MAX_ROWS = 3000  # about 60 pages; a CSV has no such cap (a 31-day range bounds it)
 
 
 @portal_login_required
@@ -47,6 +52,47 @@ def bills(request: HttpRequest) -> HttpResponse:
 def bill(request: HttpRequest, bill_no: str) -> HttpResponse:
     bill = selectors.portal_bill_get(request.portal_account, bill_no)
     return render(request, "portal/bills/detail.html", {"bill": bill, "today": timezone.localdate()})
+
+
+@portal_login_required
+def bill_pdf(request: HttpRequest, bill_no: str) -> HttpResponse:
+    """One of my bills as a PDF (the same content as the bill page)."""
+    bill = selectors.portal_bill_get(request.portal_account, bill_no)
+    customer = request.portal_account.customer
+    items = [
+        [item.name, item.get_rate_type_display(), item.service_number, f"{item.amount:.2f}"]
+        for item in bill.items.all()
+    ]
+    footer = [[_("Of which tax"), "", "", f"{bill.tax_amount:.2f}"]] if bill.tax_amount else []
+    document = PdfDocument(
+        title=_("China Telecom bill %(no)s") % {"no": bill.bill_no},
+        lines=[
+            f"{_('Customer')}: {customer.party.name} ({customer.customer_no})",
+            f"{_('Account')}: {bill.account.account_no}",
+            f"{_('Period')}: {bill.period_start:%Y-%m-%d} – {bill.period_end:%Y-%m-%d} · "
+            f"{_('Bill date')}: {bill.bill_date:%Y-%m-%d} · {_('Due date')}: {bill.due_date:%Y-%m-%d}",
+            f"{_('Amount due')}: ¥{bill.amount_due:.2f} · {_('Paid')}: ¥{bill.amount_paid:.2f} · "
+            f"{_('Outstanding')}: ¥{bill.outstanding:.2f} · {_('State')}: {bill.get_state_display()}",
+        ]
+        + ([f"{_('Written off')}: ¥{bill.written_off:.2f}"] if bill.written_off else []),
+        tables=[
+            PdfTable(
+                header=[_("Item"), _("Type"), _("Number"), _("Amount (¥)")], rows=items, numeric=[3],
+                widths=[0.45, 0.2, 0.2, 0.15], footer=footer,
+            )
+        ],
+        notes=[] if items else [_("No items on this bill.")],
+        author=_("China Telecom"),
+        subject=bill.bill_no,
+    )  # fmt: skip
+    return _pdf_response(document_pdf(document), f"bill-{bill.bill_no}.pdf")
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @portal_login_required
@@ -107,12 +153,15 @@ def usage(request: HttpRequest) -> HttpResponse:
 
 @portal_login_required
 def usage_csv(request: HttpRequest) -> HttpResponse:
-    """The records of the same filter as a CSV file Excel opens (UTF-8 with BOM), streamed."""
+    """The records of the same filter as a CSV file Excel opens (UTF-8 with BOM), streamed; ``format=pdf`` gives
+    them as a PDF instead (at most USAGE_PDF_MAX_ROWS)."""
     context = _usage_query(request)
     if context["records"] is None:  # no subscription, or a filter to correct: the page says what is wrong
         context["query"] = _filter_query(request)
         return render(request, "portal/bills/usage.html", context, status=400)
     product, first, last = context["product"], context["first"], context["last"]
+    if request.GET.get("format") == "pdf":
+        return _usage_pdf(request, context)
     response = StreamingHttpResponse(
         _csv_lines(context["records"].iterator(chunk_size=2000)), content_type="text/csv; charset=utf-8"
     )
@@ -132,25 +181,64 @@ def safe_cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def _usage_header() -> list[str]:
+    return [_("Time"), _("Type"), _("Direction"), _("Other party"), _("Duration (s)"), _("Data (KB)"),
+            _("Roaming"), _("Charge (¥)")]  # fmt: skip
+
+
+def _usage_row(record: UsageRecord, tz) -> list:
+    return [
+        f"{timezone.localtime(record.started_at, tz):%Y-%m-%d %H:%M:%S}",
+        record.get_usage_type_display(),
+        direction(record),
+        record.other_number,
+        record.duration_s if record.usage_type == UsageRecord.Type.VOICE else "",
+        record.volume_kb if record.usage_type == UsageRecord.Type.DATA else "",
+        record.get_roaming_display(),
+        record.charge,
+    ]
+
+
 def _csv_lines(records):
     writer = csv.writer(_Echo())
-    header = [_("Time"), _("Type"), _("Direction"), _("Other party"), _("Duration (s)"), _("Data (KB)"),
-              _("Roaming"), _("Charge (¥)")]  # fmt: skip
-    yield "\ufeff" + writer.writerow(header)
+    yield "\ufeff" + writer.writerow(_usage_header())
     tz = timezone.get_current_timezone()
     for record in records:
-        yield writer.writerow(
-            [
-                safe_cell(f"{timezone.localtime(record.started_at, tz):%Y-%m-%d %H:%M:%S}"),
-                safe_cell(record.get_usage_type_display()),
-                safe_cell(direction(record)),
-                safe_cell(record.other_number),
-                safe_cell(record.duration_s if record.usage_type == UsageRecord.Type.VOICE else ""),
-                safe_cell(record.volume_kb if record.usage_type == UsageRecord.Type.DATA else ""),
-                safe_cell(record.get_roaming_display()),
-                safe_cell(record.charge),
-            ]
+        yield writer.writerow([safe_cell(value) for value in _usage_row(record, tz)])
+
+
+def _usage_pdf(request: HttpRequest, context: dict) -> HttpResponse:
+    product, first, last = context["product"], context["first"], context["last"]
+    records = list(context["records"][: USAGE_PDF_MAX_ROWS + 1])
+    tz = timezone.get_current_timezone()
+    rows = [["" if v is None else str(v) for v in _usage_row(r, tz)] for r in records[:USAGE_PDF_MAX_ROWS]]
+    number = product.service_number or product.product_no
+    customer = request.portal_account.customer
+    notes = []
+    if len(records) > USAGE_PDF_MAX_ROWS:
+        notes.append(
+            _("Only the newest %(n)d records are in this file. Choose a shorter period or a type for the rest.")
+            % {"n": USAGE_PDF_MAX_ROWS}
         )
+    elif not rows:
+        notes.append(_("No records in this period."))
+    document = PdfDocument(
+        title=_("Usage details of %(number)s") % {"number": number},
+        lines=[
+            f"{_('Customer')}: {customer.party.name} ({customer.customer_no})",
+            f"{_('Period')}: {first:%Y-%m-%d} – {last:%Y-%m-%d}",
+        ],
+        tables=[
+            PdfTable(
+                header=_usage_header(), rows=rows, numeric=[4, 5, 7],
+                widths=[0.19, 0.09, 0.09, 0.17, 0.11, 0.11, 0.12, 0.12],
+            )
+        ],
+        notes=notes,
+        author=_("China Telecom"),
+        subject=number,
+    )  # fmt: skip
+    return _pdf_response(document_pdf(document), f"usage-{number}-{first:%Y%m%d}-{last:%Y%m%d}.pdf")
 
 
 def direction(record: UsageRecord) -> str:
