@@ -4,8 +4,8 @@ through ``portal.selectors`` (another customer's ticket number reads as not foun
 
 User-facing notes (for the README):
 
-- **Fault reports and complaints** (/portal/tickets/): every ticket of mine with its status and the time it is
-  promised by (the same deadline the hotline 10000 gives). /portal/tickets/new/ reports a fault on one of my
+- **Fault reports and complaints** (/portal/tickets/): every ticket of mine (20 a page) with its status and the time
+  it is promised by (the same deadline the hotline 10000 gives). /portal/tickets/new/ reports a fault on one of my
   subscriptions or files a complaint; it goes to the call centre's queue (channel "Portal") with the same SLA.
 - /portal/tickets/<ticket number>/ shows its history; when the ticket is resolved and a satisfaction survey waits
   for my answer, a link opens it (/portal/survey/<token>/).
@@ -16,6 +16,7 @@ User-facing notes (for the README):
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -25,16 +26,18 @@ from .auth import portal_login_required
 from .forms_service import TicketForm
 from .services_service import portal_ticket_open
 
+TICKETS_PER_PAGE = 20
+
 
 @portal_login_required
 def tickets(request: HttpRequest) -> HttpResponse:
-    """My tickets, newest first, with a survey link where one waits for an answer."""
+    """My tickets, newest first, 20 a page, with a survey link where one waits for an answer."""
     account = request.portal_account
-    found = list(selectors.portal_tickets(account)[:100])
-    surveys = selectors.portal_open_surveys(account, found)
-    for ticket in found:
+    page = Paginator(selectors.portal_tickets(account), TICKETS_PER_PAGE).get_page(request.GET.get("page"))
+    surveys = selectors.portal_open_surveys(account, page.object_list)
+    for ticket in page.object_list:
         ticket.survey_token = surveys.get(ticket.pk)
-    return render(request, "portal/service/tickets.html", {"tickets": found})
+    return render(request, "portal/service/tickets.html", {"tickets": page.object_list, "page": page})
 
 
 @portal_login_required

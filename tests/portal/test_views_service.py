@@ -165,3 +165,21 @@ def test_help_shows_only_public_articles_searchable_and_the_offers_guide(portal_
     assert other.title in found and public.title not in found
     assert "畅享99元套餐" in page and "99.00" in page
     assert lines["zhang"].offering.name not in page  # not in the portal's catalog
+
+
+def test_the_ticket_list_is_paged_20_at_a_time_newest_first(portal_client, lines, agent, complaint_limits):  # noqa: F811
+    customer = lines["zhang"].customer
+    made = [
+        callcenter_services.ticket_open(customer=customer, ticket_type="complaint", description=f"投诉{n}", owner=agent)
+        for n in range(21)
+    ]
+    client = portal_client("zhang")
+
+    first = client.get("/portal/tickets/").content.decode()
+    second = client.get("/portal/tickets/?page=2").content.decode()
+
+    assert first.count('data-testid="ticket-T') == 20 and second.count('data-testid="ticket-T') == 1
+    assert made[-1].ticket_no in first and made[0].ticket_no not in first  # newest first
+    assert made[0].ticket_no in second
+    assert 'data-testid="pager"' in first and 'href="?page=2"' in first and 'href="?page=1"' in second
+    assert client.get("/portal/tickets/?page=99").content.decode().count('data-testid="ticket-T') == 1  # the last
