@@ -3,6 +3,9 @@
 A staff session cookie (``sessionid``) is never read as a customer's and the portal cookie (``crm_portal``, path
 /portal/) is never sent to staff pages, so neither log-in grants the other. On portal paths the staff user is
 hidden (``request.user`` is anonymous) and audit entries name the customer's portal account instead.
+
+A "not found" on a portal path shows the portal's own page (portal/404.html, the customer's header and links), not
+the staff error page the project's handler404 renders.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 
@@ -45,6 +49,8 @@ class PortalSessionMiddleware:
         else:
             context.update_context(actor_id=None, actor_repr="")
         response = self.get_response(request)
+        if response.status_code == 404 and not settings.DEBUG:  # DEBUG keeps Django's page that says why
+            response = render(request, "portal/404.html", status=404)
         return self._save(request, session, response)
 
     def _save(self, request, session, response):
