@@ -1,4 +1,4 @@
-"""Writes of the self-service portal: sign-up, one-time codes, log-in with lockout, password reset.
+"""Portal accounts: sign-up, log-in with lockout, log-out and password reset.
 
 Every refusal raises ``PortalRefused`` with the message to show. The bookkeeping of a failure (a wrong code's try, a
 failed log-in, a lockout, its audit entry) must survive the refusal, so those steps commit in their own atomic block
@@ -7,227 +7,36 @@ and the refusal is raised after it; the successful write itself is one atomic bl
 
 from __future__ import annotations
 
-import hmac
-import logging
-import secrets
-from dataclasses import dataclass
-from datetime import timedelta
-
-from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from crm.audit.models import AuditEntry
 from crm.audit.services import audit_record
-from crm.messaging.services import sms_send
-from customers.models import Customer, Party
 from customers.privacy import mask_phone
-from customers.selectors import preferred_phone
-from orders.models import Product
 
-from .models import OneTimeCode, PortalAccount
-
-logger = logging.getLogger(__name__)
-LOCAL_GATEWAY = "crm.messaging.gateway.LocalSmsGateway"
-
-CODE_TTL = timedelta(minutes=10)
-CODE_MAX_ATTEMPTS = 5
-CODE_INTERVAL = timedelta(seconds=60)  # per phone, whatever the purpose
-CODE_DAILY_MAX = 10  # per phone and calendar day (local time)
-LOCK_AFTER_FAILURES = 5
-LOCK_DURATION = timedelta(minutes=15)
-
-# The SMS goes to a customer, in Chinese whatever the language of the page that asked for it.
-SMS_TEXT = {
-    OneTimeCode.Purpose.SIGNUP: "【中国电信】您正在注册网上营业厅，验证码%(code)s，10分钟内有效。"
-    "请勿将验证码告诉他人。",
-    OneTimeCode.Purpose.RESET: "【中国电信】您正在重置网上营业厅密码，验证码%(code)s，10分钟内有效。"
-    "如非本人操作请忽略。",
-}
-
-
-class PortalRefused(Exception):
-    """A portal request refused: ``message`` is shown to the customer, ``field`` names the form field (or None)."""
-
-    def __init__(self, message: str, *, field: str | None = None, code: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
-
-
-@dataclass(frozen=True)
-class PortalActor:
-    """The audit log's actor for a customer's own action: a label, never a staff user (``pk`` stays None)."""
-
-    label: str
-    pk = None
-
-    def get_username(self) -> str:
-        return self.label
-
-    @classmethod
-    def of(cls, account: PortalAccount) -> PortalActor:
-        return cls(f"portal:{account.pk}")
-
-
-ANONYMOUS = PortalActor("portal:-")
-
-
-def _no_match() -> PortalRefused:
-    # One message for an unknown number, a terminated one and a wrong ID: the form does not tell them apart.
-    return PortalRefused(
-        _("We found no live subscription with this service number and ID number."), field=None, code="no_match"
-    )
-
-
-def locked_message() -> str:
-    return _(
-        "Too many failed log-ins: this number cannot log in for 15 minutes. "
-        "You can reset the password with a code sent to your phone."
-    )
-
-
-def normalise_number(value: str) -> str:
-    return "".join(value.split())
-
-
-def session_hash(account: PortalAccount) -> str:
-    """A digest of the password hash kept in the portal session: a password change ends every other session."""
-    return salted_hmac("portal.session", account.password).hexdigest()
-
-
-# --- Lookups the services share -----------------------------------------------------------------------------
-
-
-def live_subscription(service_number: str) -> Product | None:
-    """The live (not terminated) subscription with this service number, with its customer and party."""
-    number = normalise_number(service_number)
-    if not number:
-        return None
-    products = Product.objects.filter(service_number=number).exclude(status=Product.Status.TERMINATED)
-    return products.select_related("customer__party").order_by("id").first()
-
-
-def _identifier_matches(party: Party, given: str) -> bool:
-    """A person's ID-card number, an organisation's unified social credit code; case and spaces ignored."""
-    expected = party.id_number if party.kind == Party.Kind.INDIVIDUAL else party.credit_code
-    given = "".join(given.split()).upper()
-    return bool(expected) and bool(given) and hmac.compare_digest(expected.upper().encode(), given.encode())
-
-
-def _active_account(customer: Customer) -> PortalAccount | None:
-    """The customer's own active account (a key account's nominated contacts have accounts of their own)."""
-    return (
-        PortalAccount.objects.filter(customer=customer, is_active=True, nominated_contact__isnull=True)
-        .order_by("id")
-        .first()
-    )
-
-
-# --- Throttles kept in the cache (numbers without an account, ID guesses) ------------------------------------
-
-
-def _throttle_key(kind: str, number: str) -> str:
-    return f"portal:{kind}:" + salted_hmac("portal.throttle", number).hexdigest()[:24]
-
-
-def _throttle_hit(kind: str, number: str) -> int:
-    """Count one failure for ``number``; the count lives LOCK_DURATION after the first failure."""
-    key = _throttle_key(kind, number)
-    cache.add(key, 0, timeout=int(LOCK_DURATION.total_seconds()))
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=int(LOCK_DURATION.total_seconds()))
-        return 1
-
-
-def _throttled(kind: str, number: str) -> bool:
-    return (cache.get(_throttle_key(kind, number)) or 0) >= LOCK_AFTER_FAILURES
-
-
-# --- One-time codes -----------------------------------------------------------------------------------------
-
-
-def _code_send(*, customer: Customer, login: str, purpose: str, phone: str = "") -> OneTimeCode:
-    """Create a code for the customer's phone (a nominated contact's own ``phone``) and text it (after commit); rate
-    limits per phone. Caller is atomic."""
-    phone = phone or preferred_phone(customer)
-    if not phone:
-        raise PortalRefused(
-            _("No mobile phone is on file for this customer. Please visit a business hall."), code="no_phone"
-        )
-    Customer.objects.select_for_update().filter(pk=customer.pk).first()  # one code request of a customer at a time
-    now = timezone.now()
-    if OneTimeCode.objects.filter(phone=phone, created_at__gt=now - CODE_INTERVAL).exists():
-        raise PortalRefused(
-            _("A code was sent to this phone less than a minute ago. Please wait a minute before asking again."),
-            code="too_soon",
-        )
-    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    if OneTimeCode.objects.filter(phone=phone, created_at__gte=midnight).count() >= CODE_DAILY_MAX:
-        raise PortalRefused(
-            _("Too many codes were sent to this phone today. Please try again tomorrow."), code="daily_limit"
-        )
-    code = f"{secrets.randbelow(10**6):06d}"
-    otp = OneTimeCode.objects.create(
-        phone=phone, purpose=purpose, login=login, customer=customer, code_hash=make_password(code),
-        created_at=now, expires_at=now + CODE_TTL,
-    )  # fmt: skip
-    sms_send(
-        recipient=phone, body=SMS_TEXT[purpose] % {"code": code}, purpose=f"portal_{purpose}",
-        related=[{"@referredType": "Customer", "id": customer.customer_no}],
-    )  # fmt: skip
-    if settings.CRM_SMS_GATEWAY == LOCAL_GATEWAY and not settings.PRODUCTION:
-        # The local gateway sends nothing: a developer reads the code here (never with a real gateway).
-        logger.warning("Portal %s code for %s: %s (local SMS gateway, not sent)", purpose, mask_phone(phone), code)
-    return otp
-
-
-def _code_check(*, login: str, purpose: str, code: str) -> OneTimeCode:
-    """The latest code asked for this number and purpose, if ``code`` matches it; a wrong try is counted (and
-    committed) before the refusal. The caller marks it used with ``_code_use`` in its own transaction."""
-    code = code.strip()
-    with transaction.atomic():
-        otp = (
-            OneTimeCode.objects.select_for_update()
-            .filter(login=login, purpose=purpose)
-            .order_by("-created_at", "-id")
-            .first()
-        )
-        if otp is None:
-            error = _("This code is not right. Ask for a new code.")
-        elif otp.used_at is not None:
-            error = _("This code was already used. Ask for a new code.")
-        elif otp.expires_at <= timezone.now():
-            error = _("This code has expired. Ask for a new code.")
-        elif otp.attempts >= CODE_MAX_ATTEMPTS:
-            error = _("Too many wrong tries for this code. Ask for a new code.")
-        elif not check_password(code, otp.code_hash):
-            OneTimeCode.objects.filter(pk=otp.pk).update(attempts=F("attempts") + 1)
-            left = CODE_MAX_ATTEMPTS - otp.attempts - 1
-            error = (
-                _("This code is not right. %(n)d tries left.") % {"n": left}
-                if left
-                else _("Too many wrong tries for this code. Ask for a new code.")
-            )
-        else:
-            return otp
-    raise PortalRefused(error, field="code", code="bad_code")
-
-
-def _code_use(otp: OneTimeCode) -> None:
-    """Mark the code used, once: a second use (two tabs, a replay) is refused."""
-    if not OneTimeCode.objects.filter(pk=otp.pk, used_at__isnull=True).update(used_at=timezone.now()):
-        raise PortalRefused(_("This code was already used. Ask for a new code."), field="code", code="bad_code")
+from ..models import OneTimeCode, PortalAccount
+from .codes import _code_check, _code_send, _code_use
+from .common import (
+    ANONYMOUS,
+    LOCK_AFTER_FAILURES,
+    LOCK_DURATION,
+    PortalActor,
+    PortalRefused,
+    _active_account,
+    _identifier_matches,
+    _no_match,
+    _throttle_hit,
+    _throttle_key,
+    _throttled,
+    live_subscription,
+    locked_message,
+    normalise_number,
+)
 
 
 def _password_check(password: str) -> None:
