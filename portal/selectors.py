@@ -22,7 +22,16 @@ from callcenter.models import TroubleTicket
 from callcenter.models.tickets import OPEN_TICKET_STATUSES
 from customers.models import BillingAccount, Customer
 from customers.selectors import marketing_contact_allowed
-from orders.models import OPEN_ORDER_STATES, SELLABLE_STATUSES, Product, ProductOffering, ProductOrder
+from orders.eligibility import INSTALL_KINDS, PRODUCT_STATES_FOR, kinds_of
+from orders.models import (
+    OPEN_ORDER_STATES,
+    SELLABLE_STATUSES,
+    OrderType,
+    Product,
+    ProductOffering,
+    ProductOrder,
+    StandardAddress,
+)
 from orders.selectors import catalog as order_catalog
 from orders.selectors import ordering as order_ordering
 
@@ -352,3 +361,40 @@ def portal_home(account: PortalAccount) -> PortalHome:
         tickets=portal_tickets_open(account),
         offers=portal_offers(account, products=products),
     )
+
+
+# --- Installation addresses and moves -----------------------------------------------------------------------
+
+
+def portal_addresses_matching(account: PortalAccount, q: str, *, limit: int = 12) -> list[StandardAddress]:
+    """Standard addresses (标准地址) of the customer's own region containing the typed text (search as you type)."""
+    return order_ordering.addresses_matching_in_region(account.customer.region_id, q, limit=limit)
+
+
+def portal_address_get(account: PortalAccount, address_id: int) -> StandardAddress:
+    """One standard address of the customer's region; Http404 for another region's, as for an unknown one."""
+    address = order_ordering.address_in_region(account.customer.region_id, address_id)
+    if address is None:
+        raise Http404("Not found.")
+    return address
+
+
+def portal_can_move(product: Product) -> bool:
+    """Whether the customer may move (移机) the subscription online: a live line installed at an address
+    (broadband, fixed line, IPTV, or a bundle with them; a bundle's component moves with its bundle)."""
+    if product.status not in PRODUCT_STATES_FOR[OrderType.MOVE]:
+        return False
+    if product.offering.is_bundle:
+        return bool(kinds_of(product.offering) & INSTALL_KINDS)
+    return product.specification_id is not None and product.specification.kind in INSTALL_KINDS
+
+
+def portal_move_subject(account: PortalAccount, product: Product) -> Product:
+    """What a move of one of the customer's subscriptions acts on: the subscription, or the bundle of a bundled
+    line (the bundle holds the port and its lines share the address); Http404 when it cannot move online."""
+    if not portal_can_move(product):
+        raise Http404("Not found.")
+    if product.bundle_id is None:
+        return product
+    bundles = Product.objects.filter(customer_id=account.customer_id).select_related("offering", "specification")
+    return _own(bundles, pk=product.bundle_id)

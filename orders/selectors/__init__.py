@@ -3,8 +3,10 @@
 from .catalog import *  # noqa: F403 - the catalog and inventory selectors keep their public names here
 from .ordering import (  # noqa: F401
     Offer,
+    address_in_region,
     addresses_matching,
     addresses_matching_id,
+    addresses_matching_in_region,
     awaiting_second_check,
     live_products_of,
     next_best_offers,

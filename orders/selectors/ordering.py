@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.utils import translation
 
-from crm.accounts.selectors import visibility_scope
+from crm.accounts.selectors import VisibilityScope, visibility_scope
 from customers.models import Customer
 
 from ..models import (
@@ -71,15 +71,31 @@ def awaiting_second_check(user) -> QuerySet[ProductOrder]:
     )
 
 
-def addresses_matching(user, query: str, *, limit: int = 12) -> list[StandardAddress]:
-    """Standard addresses of the user's region containing the typed text (search as you type)."""
+def _addresses_in(scope: VisibilityScope) -> QuerySet[StandardAddress]:
+    """The standard addresses a scope covers (whole regions: a grid-bound clerk still installs anywhere in the
+    region), with the access point the address check reads."""
+    return scope.filter(StandardAddress.objects.select_related("access_point", "area"), grid_lookup=None)
+
+
+def _region_scope(region_id: int | None) -> VisibilityScope:
+    return VisibilityScope(all_regions=False, region_id=region_id, nothing=region_id is None)
+
+
+def _addresses_matching(scope: VisibilityScope, query: str, limit: int) -> list[StandardAddress]:
     query = query.strip()
     if len(query) < 2:
         return []
-    addresses = visibility_scope(user).filter(
-        StandardAddress.objects.select_related("access_point", "area"), grid_lookup=None
-    )
-    return list(addresses.filter(text__contains=query).order_by("text")[:limit])
+    return list(_addresses_in(scope).filter(text__contains=query).order_by("text")[:limit])
+
+
+def addresses_matching(user, query: str, *, limit: int = 12) -> list[StandardAddress]:
+    """Standard addresses of the user's region containing the typed text (search as you type)."""
+    return _addresses_matching(visibility_scope(user), query, limit)
+
+
+def addresses_matching_in_region(region_id: int | None, query: str, *, limit: int = 12) -> list[StandardAddress]:
+    """Standard addresses of one region containing the typed text (the portal: the customer's own region)."""
+    return _addresses_matching(_region_scope(region_id), query, limit)
 
 
 def live_products_of(customer: Customer) -> list[Product]:
@@ -137,5 +153,9 @@ def next_best_offers(customer: Customer, *, limit: int = 3, products: list[Produ
 
 def addresses_matching_id(user, address_id: int) -> StandardAddress | None:
     """One standard address of the user's region, with its access point."""
-    addresses = visibility_scope(user).filter(StandardAddress.objects.select_related("access_point", "area"))
-    return addresses.filter(pk=address_id).first()
+    return _addresses_in(visibility_scope(user)).filter(pk=address_id).first()
+
+
+def address_in_region(region_id: int | None, address_id: int) -> StandardAddress | None:
+    """One standard address of the region (None for another region's or an unknown id), with its access point."""
+    return _addresses_in(_region_scope(region_id)).filter(pk=address_id).first()
