@@ -10,6 +10,9 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytical CRM")
 
     def ready(self) -> None:
+        from . import navigation
+
+        navigation.register_navigation()
         # Every topic's jobs.py registers its job kinds with the runner.
         import pkgutil
         from importlib import import_module

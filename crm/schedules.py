@@ -31,6 +31,53 @@ def beat_schedule() -> dict[str, dict]:
             "task": "billing_sync.tasks.dunning_run_task",
             "schedule": crontab(minute=0, hour=3),
         },
+        # 网上营业厅: one-time codes expired more than a day ago are deleted, daily at 04:10.
+        "purge-portal-one-time-codes": {
+            "task": "portal.tasks.one_time_codes_purge_task",
+            "schedule": crontab(minute=10, hour=4),
+        },
+        # 分析型CRM: the feature store on the 1st at 00:30 for the month just ended, then what reads it.
+        "analytics-features": {
+            "task": "analytics.tasks.analytics_scheduled_job_task",
+            "schedule": crontab(minute=30, hour=0, day_of_month=1),
+            "args": ("features",),
+        },
+        "analytics-churn-score": {
+            "task": "analytics.tasks.analytics_scheduled_job_task",
+            "schedule": crontab(minute=0, hour=4, day_of_month=1),
+            "args": ("churn_score",),
+        },
+        "analytics-segmentation": {
+            "task": "analytics.tasks.analytics_scheduled_job_task",
+            "schedule": crontab(minute=30, hour=4, day_of_month=1),
+            "args": ("segmentation",),
+        },
+        "analytics-credit": {
+            "task": "analytics.tasks.analytics_scheduled_job_task",
+            "schedule": crontab(minute=0, hour=5, day_of_month=1),
+            "args": ("credit",),
+        },
+        # Churn models are retrained each quarter; a manager compares and promotes the new version.
+        "analytics-churn-train": {
+            "task": "analytics.tasks.analytics_scheduled_job_task",
+            "schedule": crontab(minute=0, hour=2, day_of_month=2, month_of_year="1,4,7,10"),
+            "args": ("churn_train",),
+        },
+        # 反欺诈: yesterday's usage every night at 01:30; fraud models retrained from analysts' verdicts weekly.
+        "analytics-fraud-daily": {
+            "task": "analytics.tasks.analytics_scheduled_job_task",
+            "schedule": crontab(minute=30, hour=1),
+            "args": ("fraud_daily",),
+        },
+        "analytics-fraud-train": {
+            "task": "analytics.tasks.analytics_scheduled_job_task",
+            "schedule": crontab(minute=0, hour=2, day_of_week=1),
+            "args": ("fraud_train",),
+        },
+        "analytics-resume-stalled-jobs": {
+            "task": "analytics.tasks.analytics_jobs_resume_stalled_task",
+            "schedule": crontab(minute="*/10"),
+        },
         "sweep-key-account-contracts": {
             "task": "customers.tasks.contracts_sweep_task",
             "schedule": crontab(minute=0, hour=6),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 import pytest
@@ -54,12 +55,12 @@ def _reset_celery_connections(app) -> None:
     app.amqp._producer_pool = None
 
 
-@pytest.fixture
-def celery_worker_process(django_db_serialized_rollback, transactional_db, settings):
-    """A real Celery worker in a subprocess, on the test database and a Redis database of this test process.
+@contextlib.contextmanager
+def celery_worker(settings, *, include: tuple[str, ...] = (), flush: bool = True):
+    """Run a real Celery worker in a subprocess on the test database and a Redis database of this test process.
 
-    Tasks enqueued by the test (no longer eager) go through Redis to the worker; committed data only
-    (hence transactional_db). The worker is killed at the end, whatever happens.
+    Yields the worker (``.proc``, ``.log``); it is killed on exit, whatever happens. ``include`` names extra modules
+    the worker imports (test-only job kinds); ``flush=False`` keeps what a killed worker left in the queue.
     """
     import os
     import subprocess
@@ -67,6 +68,7 @@ def celery_worker_process(django_db_serialized_rollback, transactional_db, setti
     import tempfile
     import time
     from pathlib import Path
+    from types import SimpleNamespace
 
     from crm.celery import app
 
@@ -86,19 +88,19 @@ def celery_worker_process(django_db_serialized_rollback, transactional_db, setti
         "REDIS_URL": broker_url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "TMF_EVENT_BACKOFF_SECONDS": "1",  # retries within a test's patience
+        "ANALYTICS_MODEL_DIR": str(settings.ANALYTICS_MODEL_DIR),
     }
     import redis
 
-    redis.Redis.from_url(broker_url).flushdb()
+    if flush:
+        redis.Redis.from_url(broker_url).flushdb()
     celery_bin = Path(sys.executable).parent / "celery"
-    name = f"test-{worker_id}-{os.getpid()}@localhost"
+    name = f"test-{worker_id}-{os.getpid()}-{time.monotonic_ns()}@localhost"
     log_file = log.open("w")
-    proc = subprocess.Popen(
-        [str(celery_bin), "-A", "crm", "worker", "--pool=solo", "-Q", "default,billing,analytics", "-n", name],
-        env={**env, "LOG_LEVEL": "INFO"},
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )
+    command = [str(celery_bin), "-A", "crm", "worker", "--pool=solo", "-Q", "default,billing,analytics", "-n", name]
+    for module in include:
+        command += ["--include", module]
+    proc = subprocess.Popen(command, env={**env, "LOG_LEVEL": "INFO"}, stdout=log_file, stderr=subprocess.STDOUT)
     saved = {"task_always_eager": app.conf.task_always_eager, "broker_url": app.conf.broker_url}
     app.conf.update(task_always_eager=False, broker_url=broker_url)
     _reset_celery_connections(app)
@@ -108,10 +110,21 @@ def celery_worker_process(django_db_serialized_rollback, transactional_db, setti
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Celery worker did not start:\n{log.read_text(errors='replace')[-3000:]}")
             time.sleep(0.2)
-        yield log
+        yield SimpleNamespace(proc=proc, log=log, name=name)
     finally:
         proc.kill()
         proc.wait(timeout=10)
         log_file.close()
         app.conf.update(**saved)
         _reset_celery_connections(app)
+
+
+@pytest.fixture
+def celery_worker_process(django_db_serialized_rollback, transactional_db, settings):
+    """A real Celery worker in a subprocess, on the test database and a Redis database of this test process.
+
+    Tasks enqueued by the test (no longer eager) go through Redis to the worker; committed data only
+    (hence transactional_db). The worker is killed at the end, whatever happens.
+    """
+    with celery_worker(settings) as worker:
+        yield worker.log

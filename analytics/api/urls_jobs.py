@@ -1,3 +1,10 @@
-"""Analytics API: jobs (filled by its module owner)."""
+"""Analytics API: jobs and the model registry."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .views_jobs import AnalyticsJobViewSet, ModelVersionViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("job", AnalyticsJobViewSet, basename="analytics-job")
+router.register("modelVersion", ModelVersionViewSet, basename="analytics-model-version")
+urlpatterns = router.urls

@@ -14,6 +14,7 @@ SCOPES: dict[str, str] = {
     "billing:read": "Read bills, usage and balances",
     "billing:feed": "Push billing feeds (bills, payments, balances, usage)",
     "analytics:read": "Read analytical results",
+    "analytics:write": "Start analytics jobs",
     "telephony:write": "Send call events from the telephony system",
 }
 ALL = "all"

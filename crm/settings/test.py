@@ -1,6 +1,8 @@
 """Settings for the test suite: the real PostgreSQL and Redis, defaulting to the local servers."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("CRM_ENV", "test")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/crm")
@@ -16,3 +18,6 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 LOG_FORMAT = env_str("LOG_FORMAT", "text")
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
 LOGGING["root"]["level"] = env_str("LOG_LEVEL", "WARNING")  # noqa: F405
+
+# Trained models of a test run go to a directory of their own (a worker started by a test gets it in its environment).
+ANALYTICS_MODEL_DIR = Path(env_str("ANALYTICS_MODEL_DIR") or tempfile.mkdtemp(prefix="crm-test-models-"))

@@ -1,0 +1,48 @@
+"""Celery tasks of the analytical CRM, on the ``analytics`` queue: thin, taking ids, calling the runner."""
+
+from __future__ import annotations
+
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from analytics.models.jobs import JobKind
+from analytics.services import jobs
+
+# Chunks are idempotent and resumable: late acks and redelivery on worker loss are what we want.
+CHUNK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "time_limit": 3600, "soft_time_limit": 3300}
+
+
+@shared_task(**CHUNK_OPTIONS)
+def analytics_job_run_task(job_id: int) -> None:
+    jobs.job_run(job_id)
+
+
+@shared_task(**CHUNK_OPTIONS)
+def analytics_job_chunk_task(job_id: int, seq: int) -> None:
+    jobs.job_chunk_run(job_id, seq)
+    jobs.job_chunk_finished(job_id)
+
+
+@shared_task(time_limit=300)
+def analytics_jobs_resume_stalled_task() -> list[int]:
+    return jobs.jobs_resume_stalled()
+
+
+DAILY_KINDS = {JobKind.FRAUD_DAILY, JobKind.FRAUD_TRAIN}
+
+
+def _last_month_end(today: datetime.date) -> datetime.date:
+    return today.replace(day=1) - datetime.timedelta(days=1)
+
+
+@shared_task(time_limit=300)
+def analytics_scheduled_job_task(kind: str) -> int | None:
+    """Start a scheduled job: monthly kinds for the last month's end, fraud kinds for yesterday."""
+    today = timezone.localdate()
+    as_of = today - datetime.timedelta(days=1) if kind in DAILY_KINDS else _last_month_end(today)
+    try:
+        return jobs.job_start(kind=kind, as_of=as_of).pk
+    except jobs.JobAlreadyRunning:
+        return None
