@@ -20,6 +20,7 @@ from .codes import (
     _code_check,
     _code_send,
     _code_use,
+    one_time_codes_purge,
 )
 from .common import (
     ANONYMOUS,
@@ -57,6 +58,7 @@ __all__ = [
     "live_subscription",
     "locked_message",
     "normalise_number",
+    "one_time_codes_purge",
     "portal_account_signup",
     "portal_login",
     "portal_logout_record",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -15,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.messaging.models import OutboundMessage
 from crm.messaging.services import sms_send
 from customers.models import Customer
 from customers.privacy import mask_phone
@@ -31,6 +33,8 @@ CODE_TTL = timedelta(minutes=10)
 CODE_MAX_ATTEMPTS = 5
 CODE_INTERVAL = timedelta(seconds=60)  # per phone, whatever the purpose
 CODE_DAILY_MAX = 10  # per phone and calendar day (local time)
+CODE_KEEP_AFTER_EXPIRY = timedelta(days=1)  # then the purge deletes it (the daily limit only counts today's)
+CODE_MASK = "******"
 
 # The SMS goes to a customer, in Chinese whatever the language of the page that asked for it.
 SMS_TEXT = {
@@ -68,10 +72,14 @@ def _code_send(*, customer: Customer, login: str, purpose: str, phone: str = "")
         phone=phone, purpose=purpose, login=login, customer=customer, code_hash=make_password(code),
         created_at=now, expires_at=now + CODE_TTL,
     )  # fmt: skip
-    sms_send(
+    message = sms_send(
         recipient=phone, body=SMS_TEXT[purpose] % {"code": code}, purpose=f"portal_{purpose}",
         related=[{"@referredType": "Customer", "id": customer.customer_no}],
     )  # fmt: skip
+    # sms_send hands the text to the gateway after commit; this callback, registered after it, runs after that hand-over
+    # (robust: also when the hand-over failed), so the SMS log never keeps a usable code in clear.
+    masked = SMS_TEXT[purpose] % {"code": CODE_MASK}
+    transaction.on_commit(partial(_sms_code_mask, message_id=message.pk, body=masked), robust=True)
     if settings.CRM_SMS_GATEWAY == LOCAL_GATEWAY and not settings.PRODUCTION:
         # The local gateway sends nothing: a developer reads the code here (never with a real gateway).
         logger.warning("Portal %s code for %s: %s (local SMS gateway, not sent)", purpose, mask_phone(phone), code)
@@ -114,3 +122,17 @@ def _code_use(otp: OneTimeCode) -> None:
     """Mark the code used, once: a second use (two tabs, a replay) is refused."""
     if not OneTimeCode.objects.filter(pk=otp.pk, used_at__isnull=True).update(used_at=timezone.now()):
         raise PortalRefused(_("This code was already used. Ask for a new code."), field="code", code="bad_code")
+
+
+def _sms_code_mask(*, message_id: int, body: str) -> None:
+    """Replace the SMS log's text of a code message (already handed to the gateway) with the code masked."""
+    OutboundMessage.objects.filter(pk=message_id).update(body=body[:500])
+
+
+def one_time_codes_purge(*, now=None) -> int:
+    """Delete the one-time codes that expired more than a day ago; the number deleted. Idempotent."""
+    cutoff = (now or timezone.now()) - CODE_KEEP_AFTER_EXPIRY
+    deleted, _by_model = OneTimeCode.objects.filter(expires_at__lt=cutoff).delete()
+    if deleted:
+        logger.info("Purged %d expired portal one-time codes", deleted)
+    return deleted

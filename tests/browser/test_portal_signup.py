@@ -12,6 +12,8 @@ from crm.messaging.models import OutboundMessage
 from customers.models import BillingAccount
 from tests.billing_sync.conftest import make_bill  # noqa: F401 - the bill fixture
 from tests.customers.conftest import subscribe  # noqa: F401 - the subscription fixture
+from tests.portal.sms import PATH as CAPTURING_GATEWAY
+from tests.portal.sms import last_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 PASSWORD = "Kite-river-2026"
@@ -33,8 +35,10 @@ def test_customer_signs_up_on_a_phone_and_sees_balance_and_subscriptions(
     subscribe,  # noqa: F811
     make_bill,  # noqa: F811
     screenshot,
+    settings,
 ):
     cache.clear()  # the portal's throttles
+    settings.CRM_SMS_GATEWAY = CAPTURING_GATEWAY  # keeps what the phone received; the SMS log masks the code
     page = phone_page
     customer = people["zhang"]
     BillingAccount.objects.filter(customer=customer).update(balance=Decimal("66.80"))
@@ -54,9 +58,9 @@ def test_customer_signs_up_on_a_phone_and_sees_balance_and_subscriptions(
     page.click("[data-testid=signup-form] button[type=submit]")
     page.wait_for_selector("[data-testid=signup-verify-form]")
 
-    sms = OutboundMessage.objects.get(purpose="portal_signup")  # what the local SMS gateway recorded
-    assert sms.recipient == "18955512345"
-    code = re.search(r"\d{6}", sms.body).group(0)
+    sms = OutboundMessage.objects.get(purpose="portal_signup")  # the SMS log: sent, the code masked
+    assert sms.recipient == "18955512345" and sms.status == "sent" and not re.search(r"\d{6}", sms.body)
+    code = last_code("18955512345")  # what the phone received
     page.fill("#id_code", code)
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)

@@ -4,6 +4,7 @@ texted to the phone on file; every refusal leaves no account behind."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.hashers import check_password
@@ -14,7 +15,7 @@ from crm.messaging.models import OutboundMessage
 from portal import services
 from portal.models import OneTimeCode, PortalAccount
 
-from .conftest import PASSWORD, texted_code
+from .conftest import PASSWORD, deliver_sms, texted_code
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +26,11 @@ def test_a_person_signs_up_with_number_id_and_the_texted_code(lines, people):
     # then a code went to the phone on file, only its hash is stored
     message = OutboundMessage.objects.get(purpose="portal_signup")
     assert message.recipient == "18955512345" == otp.phone
-    code = texted_code("18955512345")
+    code = texted_code("18955512345")  # what the gateway was handed (after commit)
     assert code not in otp.code_hash and check_password(code, otp.code_hash)
+    # and the SMS log keeps the text with the code masked once the gateway has it
+    message.refresh_from_db()
+    assert message.status == "sent" and code not in message.body and "验证码******" in message.body
     assert otp.expires_at - otp.created_at == datetime.timedelta(minutes=10)
     # when the code and a password are given
     account = services.portal_account_signup(service_number="18900000001", code=code, password=PASSWORD)
@@ -173,10 +177,61 @@ def test_with_the_local_gateway_the_code_is_in_the_development_log(lines, caplog
     settings.CRM_SMS_GATEWAY = "crm.messaging.gateway.LocalSmsGateway"
     with caplog.at_level("WARNING", logger="portal.services"):
         otp = services.signup_code_send(service_number="18900000001", id_number="11010519491231002X")
-    assert texted_code(otp.phone) in caplog.text and "18955512345" not in caplog.text  # the phone masked
+    logged = re.search(r"code for \S+: (\d{6})", caplog.text)
+    assert logged and check_password(logged.group(1), otp.code_hash)
+    assert "18955512345" not in caplog.text  # the phone masked
     caplog.clear()
     settings.CRM_SMS_GATEWAY = "somewhere.RealGateway"
     OneTimeCode.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=2))
     with caplog.at_level("WARNING", logger="portal.services"):
         services.signup_code_send(service_number="18900000001", id_number="11010519491231002X")
     assert "code" not in caplog.text
+
+
+def test_a_code_handed_to_a_failing_gateway_is_masked_in_the_log_too(lines, settings):
+    settings.CRM_SMS_GATEWAY = "tests.portal.test_services_signup.RefusingGateway"
+    services.signup_code_send(service_number="18900000001", id_number="11010519491231002X")
+    deliver_sms()
+    message = OutboundMessage.objects.get(purpose="portal_signup")
+    assert message.status == "failed" and not re.search(r"\d{6}", message.body) and "******" in message.body
+
+
+class RefusingGateway:
+    name = "refusing"
+
+    def send(self, *, recipient: str, body: str):
+        from crm.messaging.gateway import SendResult
+
+        return SendResult(ok=False, error="no route")
+
+
+def test_the_purge_deletes_codes_expired_more_than_a_day_ago_only(lines, people):
+    now = timezone.now()
+
+    def code(expired_ago: datetime.timedelta) -> OneTimeCode:
+        return OneTimeCode.objects.create(
+            phone="18955512345", purpose="signup", login="18900000001", customer=people["zhang"], code_hash="x",
+            created_at=now - expired_ago - services.CODE_TTL, expires_at=now - expired_ago,
+        )  # fmt: skip
+
+    old = code(datetime.timedelta(days=1, minutes=1))
+    recent = code(datetime.timedelta(hours=23))
+    live = code(-datetime.timedelta(minutes=5))
+
+    assert services.one_time_codes_purge(now=now) == 1
+    assert set(OneTimeCode.objects.values_list("pk", flat=True)) == {recent.pk, live.pk}
+    assert not OneTimeCode.objects.filter(pk=old.pk).exists()
+    assert services.one_time_codes_purge(now=now) == 0  # a rerun finds nothing
+
+
+def test_the_purge_task_is_scheduled_daily_and_calls_the_service(lines, people):
+    from crm.schedules import beat_schedule
+    from portal.tasks import one_time_codes_purge_task
+
+    OneTimeCode.objects.create(
+        phone="18955512345", purpose="reset", login="18900000001", customer=people["zhang"], code_hash="x",
+        created_at=timezone.now() - datetime.timedelta(days=3), expires_at=timezone.now() - datetime.timedelta(days=3),
+    )  # fmt: skip
+    entry = beat_schedule()["purge-portal-one-time-codes"]
+    assert entry["task"] == one_time_codes_purge_task.name == "portal.tasks.one_time_codes_purge_task"
+    assert one_time_codes_purge_task.apply().get() == {"deleted": 1} and not OneTimeCode.objects.exists()
