@@ -19,6 +19,7 @@ class AuditEntry(models.Model):
         LOGIN = "login", _("Log in")
         LOGIN_FAILED = "login_failed", _("Failed log in")
         LOGOUT = "logout", _("Log out")
+        LOCKOUT = "lockout", _("Lockout")  # too many failed log-ins: the login is locked for a while
         PASSWORD_CHANGE = "password_change", _("Password change")
         TOKEN_CREATE = "token_create", _("API token created")
         TOKEN_REVOKE = "token_revoke", _("API token revoked")

@@ -170,7 +170,7 @@ def _audit_failed(number: str, *, account: PortalAccount | None = None, detail: 
 
 def _audit_locked(number: str, account: PortalAccount | None) -> None:
     audit_record(
-        action=AuditEntry.Action.OTHER, object_type="portal.portalaccount",
+        action=AuditEntry.Action.LOCKOUT, object_type="portal.portalaccount",
         object_id=str(account.pk) if account else "", object_repr=mask_phone(number), actor=ANONYMOUS,
         detail=f"portal lockout: {LOCK_AFTER_FAILURES} failed log-ins, locked for 15 minutes",
     )  # fmt: skip

@@ -52,7 +52,10 @@ def test_five_failures_lock_the_account_for_15_minutes_even_for_the_right_passwo
     assert refused.value.code == "locked" and "15 minutes" in refused.value.message
     account.refresh_from_db()
     assert account.locked_until - timezone.now() > datetime.timedelta(minutes=14)
-    assert AuditEntry.objects.filter(action="other", object_id=str(account.pk), detail__contains="lockout").count() == 1
+    lockout = AuditEntry.objects.get(action=AuditEntry.Action.LOCKOUT, object_id=str(account.pk))
+    assert lockout.get_action_display() == "Lockout" and "5 failed log-ins" in lockout.detail
+    assert lockout.object_type == "portal.portalaccount" and lockout.actor_id is None
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.OTHER).exists()
     with pytest.raises(services.PortalRefused) as refused:
         services.portal_login(login="18900000001", password=PASSWORD)
     assert refused.value.code == "locked"
@@ -73,7 +76,7 @@ def test_a_number_without_an_account_is_answered_exactly_like_one_with_an_accoun
         outcomes[number] = codes
     assert outcomes["18900000001"] == outcomes["18900000002"] == outcomes["13000000000"]
     assert [code for code, _ in outcomes["13000000000"]] == ["bad_credentials"] * 4 + ["locked"] * 2
-    assert AuditEntry.objects.filter(action="other", detail__contains="lockout").count() == 3
+    assert AuditEntry.objects.filter(action="lockout", detail__contains="lockout").count() == 3
 
 
 def test_a_reset_code_sets_a_new_password_lifts_the_lockout_and_is_audited(sign_up):
