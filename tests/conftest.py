@@ -53,6 +53,10 @@ def _reset_celery_connections(app) -> None:
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps producer pools per connection globally: a closed one would be handed out again for the same URL.
+    import kombu.pools
+
+    kombu.pools.reset()
 
 
 @contextlib.contextmanager
