@@ -30,13 +30,13 @@ from billing_sync.models import UsageRecord
 
 from . import selectors
 from .auth import portal_login_required
+from .exports import safe_cell
 from .forms_bills import UsageFilterForm
 from .pdf import PdfDocument, PdfTable, document_pdf
 
 BILLS_PER_PAGE = 12
 USAGE_PER_PAGE = 50
 PAYMENTS_PER_PAGE = 20
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run as a formula
 USAGE_PDF_MAX_ROWS = 3000  # about 60 pages; a CSV has no such cap (a 31-day range bounds it)
 
 
@@ -173,12 +173,6 @@ def usage_csv(request: HttpRequest) -> HttpResponse:
 class _Echo:
     def write(self, value: str) -> str:
         return value
-
-
-def safe_cell(value) -> str:
-    """A cell a spreadsheet shows as text: values that would start a formula get a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _usage_header() -> list[str]:

@@ -10,8 +10,8 @@ User-facing notes (for the README):
 - **Who accessed my data**: staff views of unmasked personal data, changes to the customer, their contacts and
   accounts, and cross-region lookups that found them, newest first, with the staff member's region and role.
 - **Download my personal data**: a JSON file of the party, contact media, customer, accounts, subscriptions, orders,
-  tickets, the last 12 bills, payments and interactions. Every download is in the audit log (an export, channel
-  "Portal").
+  tickets, the last 12 bills, payments and interactions; or the same as a zip of CSV files, one per section, that
+  Excel opens. Every download is in the audit log (an export, channel "Portal").
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from customers.services import marketing_opt_outs_set
 
 from . import selectors_privacy
 from .auth import portal_login_required
+from .exports import sections_zip
 from .services import PortalActor
 
 ACCESS_PER_PAGE = 20
@@ -90,16 +91,26 @@ def consent(request: HttpRequest) -> HttpResponse:
 @require_POST
 @portal_login_required
 def download(request: HttpRequest) -> HttpResponse:
+    """My personal data as JSON, or (``format=zip``, in the form or the query) as a zip of one CSV per section."""
     account = request.portal_account
+    as_zip = (request.POST.get("format") or request.GET.get("format")) == "zip"
     data = selectors_privacy.portal_personal_data(account)
     audit_record(
         action=AuditEntry.Action.EXPORT, obj=account.customer, object_repr=account.customer.customer_no,
-        actor=PortalActor.of(account), detail="portal personal data download",
-        changes={"sections": {name: len(rows) for name, rows in data.items() if isinstance(rows, list)}},
+        actor=PortalActor.of(account), detail=f"portal personal data download ({'zip of CSV' if as_zip else 'JSON'})",
+        changes={
+            "sections": {name: len(rows) for name, rows in data.items() if isinstance(rows, list)},
+            "format": "zip" if as_zip else "json",
+        },
     )  # fmt: skip
-    body = json.dumps(data, ensure_ascii=False, indent=2)
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    filename = f"my-data-{account.customer.customer_no}-{timezone.localdate():%Y%m%d}.json"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    name = f"my-data-{account.customer.customer_no}-{timezone.localdate():%Y%m%d}"
+    if as_zip:
+        content = sections_zip(data, comment=f"{account.customer.customer_no} {data.get('generated_at', '')}")
+        response = HttpResponse(content, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+    else:
+        body = json.dumps(data, ensure_ascii=False, indent=2)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.json"'
     response["Cache-Control"] = "no-store"
     return response

@@ -4,7 +4,10 @@ download of my personal data (mine only)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import zipfile
 
 import pytest
 
@@ -140,3 +143,49 @@ def test_download_contains_only_my_data_and_is_audited(portal_client, people, li
     assert entry.changes["sections"]["subscriptions"] == 2
     # the customer's own download is not shown as staff access
     assert 'data-testid="access-row"' not in client.get(PRIVACY).content.decode()
+
+
+def test_download_as_a_zip_has_one_neutralised_csv_per_section_and_is_audited(portal_client, people, lines):
+    zhang, other = people["zhang"], people["zhangw"]
+    customer_services.interaction_record(
+        customer=zhang, channel="hotline", interaction_type="inquiry", reason="=HYPERLINK(1)"
+    )
+    customer_services.interaction_record(customer=other, channel="hotline", interaction_type="inquiry", reason="theirs")
+    client = portal_client("zhang")
+
+    response = client.post("/portal/privacy/download/?format=zip")
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"].startswith('attachment; filename="my-data-C00000000001-')
+    assert response["Content-Disposition"].endswith('.zip"') and "no-store" in response["Cache-Control"]
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    names = set(archive.namelist())
+    assert {"party.csv", "customers.csv", "subscriptions.csv", "interactions.csv", "bills.csv"} <= names
+    assert "generated_at.csv" not in names and b"C00000000001" in archive.comment
+
+    def rows(name):
+        raw = archive.read(name)
+        assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 with the BOM
+        return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+
+    assert [r["name"] for r in rows("party.csv")] == ["张伟明"]
+    assert {r["service_number"] for r in rows("subscriptions.csv")} == {"18900000001", "18900000009"}
+    assert [r["reason"] for r in rows("interactions.csv")] == ["'=HYPERLINK(1)"]  # not a formula
+    everything = b"".join(archive.read(name) for name in names).decode("utf-8")
+    for theirs in ("18955500000", "440524188001010014", "A00000000002", "18900000002", "theirs"):
+        assert theirs not in everything
+    assert not any(
+        cell.startswith(("=", "+", "-", "@"))
+        for name in names
+        for row in csv.reader(io.StringIO(archive.read(name).decode("utf-8-sig")))
+        for cell in row
+    )
+
+    entry = AuditEntry.objects.get(action="export", object_type="customers.customer", object_id=str(zhang.pk))
+    assert entry.channel == AuditEntry.Channel.PORTAL and entry.changes["format"] == "zip"
+    assert entry.changes["sections"]["subscriptions"] == 2
+
+    # the page's button sends the format in the form
+    assert 'name="format" value="zip"' in client.get(PRIVACY).content.decode()
+    assert client.post("/portal/privacy/download/", {"format": "zip"})["Content-Type"] == "application/zip"
+    assert client.get("/portal/privacy/download/?format=zip").status_code == 405
