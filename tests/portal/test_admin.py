@@ -23,9 +23,9 @@ def admin_client_(client, make_staff):
 
 def test_the_portal_changelists_open_and_contacts_are_found_by_phone_and_organisation(
     admin_client_,
-    nominated,
+    nominated,  # noqa: F811
     sign_up,
-    people,  # noqa: F811
+    people,
 ):
     sign_up("zhang")
     for model in ("portalaccount", "onetimecode", "nominatedcontact"):
