@@ -1,0 +1,110 @@
+"""The segmentation loader: one row per live customer with what RFM, the groups and the clusters need, as of a
+cut-off date, in one SQL statement per id range (or id list), into compact dtypes."""
+
+from __future__ import annotations
+
+import datetime
+
+import pandas as pd
+from django.db import connection
+
+LIVE = ("active", "suspended")
+COLUMNS = [
+    "customer_id", "region_id", "recency_days", "frequency", "monetary", "arpu",
+    "voice_min", "data_mb", "sms", "roaming", "active_months_3m",
+]  # fmt: skip
+
+_SQL = """
+WITH c AS (
+    SELECT id, region_id FROM customers_customer WHERE status = ANY(%(live)s) AND {where}
+),
+u AS (
+    SELECT customer_id,
+           max(month) FILTER (WHERE voice_seconds > 0 OR data_kb > 0 OR sms_count > 0) AS last_month,
+           sum(voice_seconds) FILTER (WHERE month >= %(m3)s) / 60.0 / 3 AS voice_min,
+           sum(data_kb) FILTER (WHERE month >= %(m3)s) / 1024.0 / 3 AS data_mb,
+           sum(sms_count) FILTER (WHERE month >= %(m3)s) / 3.0 AS sms,
+           sum(roaming_records) FILTER (WHERE month >= %(m3)s) / 3.0 AS roaming,
+           count(DISTINCT month) FILTER (
+               WHERE month >= %(m3)s AND (voice_seconds > 0 OR data_kb > 0 OR sms_count > 0)
+           ) AS active_months_3m,
+           array_agg(DISTINCT month) FILTER (WHERE voice_seconds > 0 OR data_kb > 0 OR sms_count > 0) AS months
+    FROM billing_sync_usagemonthly
+    WHERE customer_id IN (SELECT id FROM c) AND month >= %(m12)s AND month < %(cut)s
+    GROUP BY customer_id
+),
+p AS (
+    SELECT customer_id, max(paid_at) AS last_paid,
+           array_agg(DISTINCT date_trunc('month', paid_at AT TIME ZONE %(tz)s)::date) AS months
+    FROM billing_sync_payment
+    WHERE customer_id IN (SELECT id FROM c) AND paid_at >= %(m12)s::timestamp AT TIME ZONE %(tz)s
+      AND paid_at < %(cut)s::timestamp AT TIME ZONE %(tz)s
+    GROUP BY customer_id
+),
+b AS (
+    SELECT customer_id, sum(amount_due) AS billed, count(DISTINCT period_start) AS months
+    FROM billing_sync_customerbill
+    WHERE customer_id IN (SELECT id FROM c) AND period_start >= %(m12)s AND period_start < %(cut)s
+    GROUP BY customer_id
+)
+SELECT c.id, c.region_id,
+       %(cut)s::date - GREATEST(
+           (p.last_paid AT TIME ZONE %(tz)s)::date,
+           -- LEAST ignores NULLs, so a customer without usage must stay NULL here rather than become "yesterday".
+           CASE WHEN u.last_month IS NOT NULL
+                THEN LEAST((u.last_month + interval '1 month' - interval '1 day')::date, %(cut)s::date - 1) END
+       ) AS recency_days,
+       cardinality(ARRAY(SELECT unnest(u.months) UNION SELECT unnest(p.months))) AS frequency,
+       coalesce(b.billed, 0) AS monetary,
+       coalesce(b.billed / NULLIF(b.months, 0), 0) AS arpu,
+       coalesce(u.voice_min, 0), coalesce(u.data_mb, 0), coalesce(u.sms, 0), coalesce(u.roaming, 0),
+       coalesce(u.active_months_3m, 0)
+FROM c LEFT JOIN u ON u.customer_id = c.id LEFT JOIN p ON p.customer_id = c.id LEFT JOIN b ON b.customer_id = c.id
+ORDER BY c.id
+"""
+
+
+def _months_back(day: datetime.date, months: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 - months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def segment_frame(
+    as_of: datetime.date, *, lo: int | None = None, hi: int | None = None, ids: list[int] | None = None
+) -> pd.DataFrame:
+    """Live customers with ``lo <= id < hi`` (or the given ids) and their RFM and usage figures up to ``as_of``
+    (inclusive: everything before the day after). Usage is the monthly average of the last three months."""
+    from django.conf import settings
+
+    if ids is not None:
+        where, extra = "id = ANY(%(ids)s)", {"ids": list(ids)}
+    else:
+        where, extra = "id >= %(lo)s AND id < %(hi)s", {"lo": lo, "hi": hi}
+    params = {
+        "live": list(LIVE),
+        "cut": as_of + datetime.timedelta(days=1),
+        "m3": _months_back(as_of, 2),
+        "m12": _months_back(as_of, 11),
+        "tz": settings.TIME_ZONE,
+        **extra,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL.format(where=where), params)
+        rows = cursor.fetchall()
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    for column in ("recency_days", "monetary", "arpu", "voice_min", "data_mb", "sms", "roaming"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float32")
+    for column in ("frequency", "active_months_3m"):
+        frame[column] = frame[column].astype("int16")
+    frame["region_id"] = frame["region_id"].astype("int32")
+    return frame.set_index("customer_id")
+
+
+def live_customer_sample(size: int, *, seed: float = 0.42) -> list[int]:
+    """A random sample of live customers' ids (repeatable: the same seed gives the same sample on the same data)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(%s)", [seed])
+        cursor.execute(
+            "SELECT id FROM customers_customer WHERE status = ANY(%s) ORDER BY random() LIMIT %s", [list(LIVE), size]
+        )
+        return [row[0] for row in cursor.fetchall()]
