@@ -1,0 +1,71 @@
+"""Writing and reading the feature store (``CustomerFeatures``) in bulk: one id range at a time."""
+
+from __future__ import annotations
+
+import datetime
+import math
+
+import numpy as np
+import pandas as pd
+from django.db import connection, transaction
+
+from analytics.models import CustomerFeatures
+
+from .build import build_features
+from .catalog import CATEGORICAL, FEATURE_NAMES
+from .loader import load_frames
+
+BATCH = 2000
+
+
+@transaction.atomic
+def features_replace(*, as_of: datetime.date, lo: int, hi: int, job=None) -> int:
+    """Build the features of customers ``lo <= id < hi`` at ``as_of`` and replace what the store had for them."""
+    built = build_features(load_frames(as_of, lo, hi))
+    CustomerFeatures.objects.filter(as_of=as_of, customer_id__gte=lo, customer_id__lt=hi).delete()
+    rows = []
+    for record in built.to_dict("records"):
+        values = {name: _plain(record[name]) for name in FEATURE_NAMES}
+        rows.append(CustomerFeatures(as_of=as_of, customer_id=int(record["customer_id"]), job=job, **values))
+    CustomerFeatures.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
+
+
+def _plain(value):
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def features_exist(as_of: datetime.date) -> bool:
+    return CustomerFeatures.objects.filter(as_of=as_of).exists()
+
+
+def features_frame(as_of: datetime.date, lo: int | None = None, hi: int | None = None) -> pd.DataFrame:
+    """The stored features at ``as_of`` (optionally of one id range): numbers as float32, categories as category."""
+    where, params = ["as_of = %s"], [as_of]
+    if lo is not None:
+        where.append("customer_id >= %s")
+        params.append(lo)
+    if hi is not None:
+        where.append("customer_id < %s")
+        params.append(hi)
+    columns = ["customer_id", *FEATURE_NAMES]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {CustomerFeatures._meta.db_table} "  # noqa: S608 - model's own columns
+        f"WHERE {' AND '.join(where)} ORDER BY customer_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+    frame["customer_id"] = frame["customer_id"].astype("int64")
+    for name in FEATURE_NAMES:
+        if name in CATEGORICAL:
+            frame[name] = frame[name].astype("string").fillna("").astype("category")
+        else:
+            frame[name] = pd.to_numeric(frame[name]).astype("float32")
+    return frame

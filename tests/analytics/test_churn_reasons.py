@@ -1,0 +1,46 @@
+"""Readable churn reasons from feature contributions (no database)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from django.utils import translation
+
+from analytics.churn.reasons import contributions, reason_text, top_reasons
+
+
+def test_reason_texts_read_like_an_agent_would_say_them():
+    with translation.override("en"):
+        assert reason_text("usage_trend_3m", -0.6) == "usage down 60 % in 3 months"
+        assert reason_text("complaints_open", 2) == "2 complaints unresolved"
+        assert reason_text("complaints_open", 1) == "1 complaint unresolved"
+        assert reason_text("arrears_now", 35.5) == "arrears of 35.50 yuan"
+        assert reason_text("service_level", "gold") == "Service level (diamond … basic, 1A … 5B).: gold"
+
+
+def test_top_reasons_are_the_features_that_raise_the_score_most():
+    # A toy "model": risk grows with falling usage and with open complaints; tenure lowers it.
+    def predict(frame):
+        z = -2 - 3 * frame["usage_trend_3m"] + 0.5 * frame["complaints_open"] - 0.01 * frame["tenure_months"]
+        return 1 / (1 + np.exp(-z.to_numpy(dtype=float)))
+
+    frame = pd.DataFrame(
+        {
+            "usage_trend_3m": [-0.6, 0.0],
+            "complaints_open": [2.0, 0.0],
+            "tenure_months": [100.0, 12.0],
+            "region_id": pd.Categorical(["1", "1"]),
+        }
+    )
+    reference = {"usage_trend_3m": 0.0, "complaints_open": 0.0, "tenure_months": 24.0, "region_id": "1"}
+    p, contribution = contributions(predict, frame, reference, list(frame.columns))
+    assert p[0] > p[1]
+    with translation.override("en"):
+        reasons = top_reasons(frame, contribution)
+    first = [r["feature"] for r in reasons[0]]
+    assert first == ["usage_trend_3m", "complaints_open"]  # long tenure lowers the risk: not a reason
+    assert reasons[0][0]["text"] == "usage down 60 % in 3 months"
+    assert reasons[0][1]["text"] == "2 complaints unresolved"
+    assert reasons[0][0]["contribution"] > reasons[0][1]["contribution"] > 0
+    # The second customer is at the reference except a short tenure, which raises the risk a little
+    assert [r["feature"] for r in reasons[1]] == ["tenure_months"]
