@@ -1,0 +1,173 @@
+"""The thin loader of the fraud run: raw SQL into compact DataFrames, never the ORM row by row.
+
+Usage is read for one local day at a time with ``started_at`` bounds, so PostgreSQL prunes the month partitions, and
+through the subscriptions of the chunk (customers ``lo <= id < hi``, or the given products for a batch), so it can
+walk the (product_id, started_at) index instead of scanning a month."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pandas as pd
+from django.db import connection
+from django.utils import timezone
+
+from billing_sync.models import FeedBatch, Payment, UsageRecord
+from customers.models import Customer
+from orders.models import Product
+
+from .detectors import USAGE_COLUMNS
+
+USAGE = UsageRecord._meta.db_table
+PRODUCT = Product._meta.db_table
+CUSTOMER = Customer._meta.db_table
+PAYMENT = Payment._meta.db_table
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose usage to read: customers with ``lo <= id < hi``, or these products."""
+
+    lo: int | None = None
+    hi: int | None = None
+    product_ids: tuple[int, ...] | None = None
+
+    def sql(self, alias: str = "p") -> tuple[str, list]:
+        if self.product_ids is not None:
+            return f"{alias}.id = ANY(%s)", [list(self.product_ids)]
+        return f"{alias}.customer_id >= %s AND {alias}.customer_id < %s", [self.lo, self.hi]
+
+
+def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The local day as [start, end) aware datetimes."""
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+    end = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time()))
+    return start, end
+
+
+def _frame(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def load_usage_day(day: datetime.date, scope: Scope) -> pd.DataFrame:
+    """The day's usage records of the scope's subscriptions (USAGE_COLUMNS), owner as the subscription says now."""
+    start, end = day_bounds(day)
+    where, params = scope.sql()
+    sql = f"""
+        SELECT u.product_id, p.customer_id, u.service_number, EXTRACT(EPOCH FROM u.started_at)::bigint,
+               u.usage_type, u.outgoing, u.other_number, u.duration_s, u.volume_kb, u.cell_id, u.charge::float8
+        FROM {USAGE} u JOIN {PRODUCT} p ON p.id = u.product_id
+        WHERE u.started_at >= %s AND u.started_at < %s AND {where}
+    """  # noqa: S608 - table names from models, values as parameters
+    frame = _frame(sql, [start, end, *params], USAGE_COLUMNS)
+    return usage_dtypes(frame)
+
+
+def usage_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Compact dtypes: ids int64, counts int32, text as categories, money float32."""
+    if frame.empty:
+        frame = pd.DataFrame({c: pd.Series(dtype="object") for c in USAGE_COLUMNS})
+    return frame.astype(
+        {"product_id": "int64", "customer_id": "int64", "started_s": "int64", "duration_s": "int32",
+         "volume_kb": "int64", "outgoing": "bool", "charge": "float32", "usage_type": "category",
+         "service_number": "category", "cell_id": "category", "other_number": "object"}
+    )  # fmt: skip
+
+
+def load_products(scope: Scope) -> pd.DataFrame:
+    """The scope's subscriptions: product_id, customer_id, service_number, start_date."""
+    where, params = scope.sql()
+    sql = f"SELECT p.id, p.customer_id, p.service_number, p.start_date FROM {PRODUCT} p WHERE {where}"  # noqa: S608
+    frame = _frame(sql, params, ["product_id", "customer_id", "service_number", "start_date"])
+    return frame.assign(start_date=pd.to_datetime(frame["start_date"], errors="coerce"))
+
+
+def load_baseline_daily(day: datetime.date, scope: Scope, *, window_days: int) -> pd.DataFrame:
+    """Outbound voice minutes per subscription and local day over the ``window_days`` before ``day``."""
+    start, _end = day_bounds(day - datetime.timedelta(days=window_days))
+    end, _next = day_bounds(day)
+    where, params = scope.sql()
+    sql = f"""
+        SELECT u.product_id, (u.started_at AT TIME ZONE %s)::date AS day, SUM(u.duration_s) / 60.0
+        FROM {USAGE} u JOIN {PRODUCT} p ON p.id = u.product_id
+        WHERE u.started_at >= %s AND u.started_at < %s AND u.usage_type = 'voice' AND u.outgoing AND {where}
+        GROUP BY 1, 2
+    """  # noqa: S608
+    frame = _frame(sql, [timezone.get_current_timezone_name(), start, end, *params], ["product_id", "day", "minutes"])
+    return frame.astype({"product_id": "int64", "minutes": "float32"}) if not frame.empty else frame
+
+
+def load_new_customers(day: datetime.date, scope: Scope, *, max_tenure_days: int) -> pd.DataFrame:
+    """Customers who joined within ``max_tenure_days`` of ``day``, their usage charges since and payments since."""
+    _start, end = day_bounds(day)
+    earliest = day - datetime.timedelta(days=max_tenure_days)
+    if scope.product_ids is not None:
+        where = f"c.id IN (SELECT customer_id FROM {PRODUCT} WHERE id = ANY(%s))"  # noqa: S608
+        params = [list(scope.product_ids)]
+    else:
+        where, params = "c.id >= %s AND c.id < %s", [scope.lo, scope.hi]
+    sql = f"""
+        SELECT c.id, c.customer_no, COALESCE(c.since, (c.created_at AT TIME ZONE %s)::date) AS since
+        FROM {CUSTOMER} c
+        WHERE {where} AND COALESCE(c.since, (c.created_at AT TIME ZONE %s)::date) >= %s
+    """  # noqa: S608
+    tz = timezone.get_current_timezone_name()
+    customers = _frame(sql, [tz, *params, tz, earliest], ["customer_id", "customer_no", "since"])
+    if customers.empty:
+        return customers.assign(charges=pd.Series(dtype="float64"), paid=pd.Series(dtype="float64"))
+    ids = customers["customer_id"].astype("int64").tolist()
+    since_start, _e = day_bounds(earliest)
+    charges = _frame(
+        f"""
+        SELECT p.customer_id, SUM(u.charge)::float8 FROM {USAGE} u JOIN {PRODUCT} p ON p.id = u.product_id
+        JOIN {CUSTOMER} c ON c.id = p.customer_id
+        WHERE u.started_at >= %s AND u.started_at < %s AND p.customer_id = ANY(%s)
+          AND u.started_at >= COALESCE(c.since, (c.created_at AT TIME ZONE %s)::date)::timestamp AT TIME ZONE %s
+        GROUP BY 1
+        """,  # noqa: S608
+        [since_start, end, ids, tz, tz],
+        ["customer_id", "charges"],
+    )
+    paid = _frame(
+        f"""
+        SELECT y.customer_id, SUM(y.amount)::float8 FROM {PAYMENT} y JOIN {CUSTOMER} c ON c.id = y.customer_id
+        WHERE y.customer_id = ANY(%s) AND y.paid_at < %s
+          AND y.paid_at >= COALESCE(c.since, (c.created_at AT TIME ZONE %s)::date)::timestamp AT TIME ZONE %s
+        GROUP BY 1
+        """,  # noqa: S608
+        [ids, end, tz, tz],
+        ["customer_id", "paid"],
+    )
+    frame = customers.merge(charges, on="customer_id", how="left").merge(paid, on="customer_id", how="left")
+    return frame.fillna({"charges": 0.0, "paid": 0.0}).assign(since=lambda f: pd.to_datetime(f["since"]))
+
+
+def batch_product_days(batch_id: int, *, lookback_days: int = 3) -> dict[datetime.date, list[int]]:
+    """The subscriptions and local days a usage batch brought records for.
+
+    The batch column has no index: the read is bounded to the days before the batch arrived (billing's feeds lag a
+    day or two), so only the recent partitions are scanned."""
+    batch = FeedBatch.objects.filter(pk=batch_id, kind=FeedBatch.Kind.USAGE).first()
+    if batch is None:
+        return {}
+    received = batch.received_at
+    start = received - datetime.timedelta(days=lookback_days)
+    end = (batch.loaded_at or received) + datetime.timedelta(hours=1)
+    sql = f"""
+        SELECT DISTINCT (started_at AT TIME ZONE %s)::date, product_id FROM {USAGE}
+        WHERE batch_id = %s AND started_at >= %s AND started_at < %s
+    """  # noqa: S608
+    rows = _frame(sql, [timezone.get_current_timezone_name(), batch_id, start, end], ["day", "product_id"])
+    out: dict[datetime.date, list[int]] = {}
+    for day, product_id in rows.itertuples(index=False):
+        out.setdefault(day, []).append(int(product_id))
+    return out
+
+
+def customer_regions(customer_ids) -> dict[int, int]:
+    ids = sorted({int(c) for c in customer_ids})
+    return dict(Customer.objects.filter(pk__in=ids).values_list("pk", "region_id")) if ids else {}
