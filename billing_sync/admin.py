@@ -12,6 +12,7 @@ from .models import (
     CustomerBill,
     DunningAction,
     DunningCase,
+    DunningCreditBand,
     DunningPhase,
     DunningRule,
     FeedBatch,
@@ -35,6 +36,11 @@ class DunningRuleAdmin(admin.ModelAdmin):
     list_display = ("__str__", "customer_class", "service_level", "min_arrears", "grace_days", "automatic_suspension",
                     "automatic_disconnection", "note")  # fmt: skip
     list_filter = ("customer_class", "service_level", "automatic_suspension", "automatic_disconnection")
+
+
+@admin.register(DunningCreditBand)
+class DunningCreditBandAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "min_rating", "max_rating", "extra_grace_days", "note")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -72,6 +72,32 @@ class DunningRule(models.Model):
         return f"{self.customer_class or '*'} / {self.service_level or '*'}"
 
 
+class DunningCreditBand(models.Model):
+    """Grace by credit rating (信用度调整): customers rated within the band get extra days before each phase
+    (negative: earlier reminders and suspension), on top of their rule's grace. Unrated customers get none."""
+
+    min_rating = models.PositiveSmallIntegerField(_("from credit rating"))
+    max_rating = models.PositiveSmallIntegerField(_("to credit rating (inclusive)"))
+    extra_grace_days = models.SmallIntegerField(
+        _("extra days of grace"), help_text=_("Added to the rule's grace days; negative brings every phase forward.")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("dunning credit band (信用度宽限)")
+        verbose_name_plural = _("dunning credit bands")
+        ordering = ["min_rating"]
+        constraints = [
+            models.UniqueConstraint(fields=["min_rating"], name="dunning_credit_band_once"),
+            models.CheckConstraint(
+                condition=Q(min_rating__lte=F("max_rating")) & Q(max_rating__lte=100), name="dunning_credit_band_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.min_rating}–{self.max_rating}: {self.extra_grace_days:+d}"
+
+
 class DunningCase(models.Model):
     """The collection of one account's arrears (催缴案件), from the first overdue day until paid or closed."""
 

@@ -18,7 +18,7 @@ from customers.models import BillingAccount, Customer
 from ...models import CustomerBill, DunningAction, DunningCase, DunningPhase
 from ...models.dunning import LIVE_CASE_STATES
 from ..accounts import account_arrears_refresh
-from .policy import DEFAULT_RULE, below_threshold, rule_for, rules_table
+from .policy import DEFAULT_RULE, below_threshold, earliest_credit_shift, rule_for, rules_table
 from .resume import _pause_check, _resume_pending_case_ids, case_resolve, dunning_resume
 from .steps import Kind, _phase_enter, _services, _sms
 
@@ -205,8 +205,9 @@ def _due_case_ids(*, now: datetime.datetime, today: datetime.date, phases: list[
     or a failed step to retry."""
     due = Q(status=DunningCase.Status.OPEN, next_reminder_at__lte=now)
     due |= Q(status=DunningCase.Status.PAUSED) & (Q(paused_until__lt=today) | Q(paused_until__isnull=True))
+    earlier = earliest_credit_shift()  # poorly rated customers may reach a phase before its day
     for phase in phases:
-        since = today - datetime.timedelta(days=phase.starts_after_days)
+        since = today - datetime.timedelta(days=phase.starts_after_days + earlier)
         due |= Q(status=DunningCase.Status.OPEN, phase__lt=phase.number, overdue_since__lte=since)
     ids = set(DunningCase.objects.filter(due).values_list("pk", flat=True))
     return sorted(ids | set(_retry_case_ids()))
