@@ -51,11 +51,11 @@ def _as_text(values):
 
 
 def make_preprocessor(numeric: list[str], categorical: list[str], *, for_linear: bool) -> ColumnTransformer:
-    """Impute numbers by the median (scaled for the linear baseline); categories as text, one-hot for the baseline
-    and ordinal codes (unknown = -1) for the trees."""
-    numbers = [SimpleImputer(strategy="median", keep_empty_features=True)]
-    if for_linear:
-        numbers.append(StandardScaler())
+    """Numbers as they are for the trees, median-imputed and scaled for the linear baseline; categories as text,
+    one-hot for the baseline and ordinal codes (unknown or missing = -1, which the trees treat as missing)."""
+    # The trees split on missing values themselves ("no contract" is not the median contract), so only the linear
+    # baseline imputes.
+    numbers = [SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()] if for_linear else []
     if for_linear:
         encoder = OneHotEncoder(handle_unknown="ignore", min_frequency=5, sparse_output=False)
     else:
@@ -63,7 +63,7 @@ def make_preprocessor(numeric: list[str], categorical: list[str], *, for_linear:
     categories = make_pipeline(FunctionTransformer(_as_text, feature_names_out="one-to-one"), encoder)
     transformers = []
     if numeric:
-        transformers.append(("num", make_pipeline(*numbers), numeric))
+        transformers.append(("num", make_pipeline(*numbers) if numbers else "passthrough", numeric))
     if categorical:
         transformers.append(("cat", categories, categorical))
     return ColumnTransformer(transformers, remainder="drop", verbose_feature_names_out=False)
@@ -151,7 +151,9 @@ def check_trainable(y: pd.Series | np.ndarray, *, min_rows: int, min_positives: 
 
 
 def fit_churn_model(X: pd.DataFrame, y, *, calibration: str = "auto", random_state: int = 0) -> ChurnModel:
-    """Fit the calibrated boosting model and the baseline on the same rows."""
+    """Fit the calibrated boosting model and the baseline on the same rows. Columns with no value at all in the
+    training rows (e.g. contract end where no key account is among them) carry nothing and are left out."""
+    X = X.loc[:, X.notna().any(axis=0)]
     numeric, categorical = split_columns(X)
     y = np.asarray(y).astype(int)
     model = make_model(numeric, categorical, n_rows=len(X), calibration=calibration, random_state=random_state)
@@ -166,3 +168,9 @@ def fit_churn_model(X: pd.DataFrame, y, *, calibration: str = "auto", random_sta
         reference=reference_values(X, numeric, categorical),
         calibration=model.method,
     )
+
+
+def risk_band(probability: np.ndarray, *, high: float, medium: float) -> np.ndarray:
+    """ "high", "medium" or "low" per probability (thresholds inclusive)."""
+    probability = np.asarray(probability, dtype=float)
+    return np.where(probability >= high, "high", np.where(probability >= medium, "medium", "low"))

@@ -1,0 +1,60 @@
+"""The thin loader of churn training and scoring: what happened to subscriptions (for labels) and who is active."""
+
+# ruff: noqa: S608 - the SQL is built only from the models' own table names; every value is a query parameter.
+
+from __future__ import annotations
+
+import datetime
+
+import pandas as pd
+from django.conf import settings
+from django.db import connection
+
+from customers.models import Customer
+from orders.models import Product, ProductOrder
+
+
+def _frame(sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+
+def label_events(customer_ids: list[int], *, until: datetime.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(products, moves) of these customers as known on ``until`` (the outcome end): a termination after it is
+    read as "still live", a port-out after it as none."""
+    params = {"ids": list(customer_ids), "until": until, "tz": settings.TIME_ZONE}
+    products = _frame(
+        f"""SELECT customer_id, COALESCE(start_date, (created_at AT TIME ZONE %(tz)s)::date),
+                   CASE WHEN termination_date <= %(until)s THEN termination_date END
+            FROM {Product._meta.db_table}
+            WHERE customer_id = ANY(%(ids)s)
+              AND COALESCE(start_date, (created_at AT TIME ZONE %(tz)s)::date) <= %(until)s""",
+        params,
+        ["customer_id", "start", "end"],
+    )
+    moves = _frame(
+        f"""SELECT customer_id, (completed_at AT TIME ZONE %(tz)s)::date FROM {ProductOrder._meta.db_table}
+            WHERE customer_id = ANY(%(ids)s) AND order_type = 'port_out' AND state = 'completed'
+              AND completed_at IS NOT NULL AND (completed_at AT TIME ZONE %(tz)s)::date <= %(until)s""",
+        params,
+        ["customer_id", "at"],
+    )
+    return products, moves
+
+
+def active_customers(lo: int, hi: int) -> pd.DataFrame:
+    """customer_id and region_id of the active customers with ``lo <= id < hi``: the ones scoring writes to."""
+    return _frame(
+        f"""SELECT id, region_id FROM {Customer._meta.db_table}
+            WHERE id >= %(lo)s AND id < %(hi)s AND status = 'active'""",
+        {"lo": lo, "hi": hi},
+        ["customer_id", "region_id"],
+    )
+
+
+def customer_id_bounds() -> tuple[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT min(id), max(id) FROM {Customer._meta.db_table}")
+        lo, hi = cursor.fetchone()
+    return (lo or 0), (hi or 0) + 1
