@@ -1,3 +1,9 @@
-"""Analytics API: fraud (filled by its module owner)."""
+"""Analytics API: fraud alerts."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .views_fraud import FraudAlertViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("fraudAlert", FraudAlertViewSet, basename="analytics-fraud-alert")
+urlpatterns = router.urls

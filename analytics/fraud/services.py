@@ -36,7 +36,7 @@ def fraud_alert_review(*, alert: FraudAlert, verdict: str, note: str, actor, sus
         raise FraudReviewError(_("Choose confirm or dismiss."))
     if suspend and verdict != FraudAlert.Status.CONFIRMED:
         raise FraudReviewError(_("Only confirmed fraud suspends the line."))
-    alert = FraudAlert.objects.select_for_update().select_related("customer", "product").get(pk=alert.pk)
+    alert = FraudAlert.objects.select_for_update(of=("self",)).select_related("customer", "product").get(pk=alert.pk)
     if alert.status != FraudAlert.Status.OPEN:
         raise FraudReviewError(_("Alert %(no)s was already reviewed.") % {"no": alert.alert_no})
     note = (note or "").strip()

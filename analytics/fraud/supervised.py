@@ -49,8 +49,9 @@ def train(reviewed: pd.DataFrame, *, random_state: int = 0, threshold: float = D
         raise NotEnoughVerdicts(
             f"{positives} confirmed and {negatives} dismissed alerts with aggregates; {MIN_PER_CLASS} of each needed"
         )
+    # Few verdicts at first: leaves of 20 rows (the default) would leave a tree without a split.
     params = {"max_iter": 200, "learning_rate": 0.1, "max_leaf_nodes": 15, "class_weight": "balanced",
-              "random_state": random_state}  # fmt: skip
+              "min_samples_leaf": max(2, min(20, len(y) // 10)), "random_state": random_state}  # fmt: skip
     folds = StratifiedKFold(n_splits=min(5, positives, negatives), shuffle=True, random_state=random_state)
     proba = cross_val_predict(HistGradientBoostingClassifier(**params), x, y, cv=folds, method="predict_proba")[:, 1]
     predicted = (proba >= threshold).astype(int)
