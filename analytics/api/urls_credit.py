@@ -1,3 +1,9 @@
-"""Analytics API: credit (filled by its module owner)."""
+"""Analytics API: credit scores (GET /tmf-api/analytics/v1/creditScore)."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from . import views_segments
+
+_router = SimpleRouter(trailing_slash=False)
+_router.register("creditScore", views_segments.CreditScoreViewSet, basename="analytics-credit-score")
+urlpatterns = _router.urls

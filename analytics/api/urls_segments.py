@@ -1,3 +1,9 @@
-"""Analytics API: segments (filled by its module owner)."""
+"""Analytics API: segment profiles (GET /tmf-api/analytics/v1/segmentProfile)."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from . import views_segments
+
+_router = SimpleRouter(trailing_slash=False)
+_router.register("segmentProfile", views_segments.SegmentProfileViewSet, basename="analytics-segment-profile")
+urlpatterns = _router.urls
