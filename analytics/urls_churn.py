@@ -1,3 +1,9 @@
-"""Analytics pages: churn (filled by its module owner)."""
+"""Analytics pages: churn (the retention work list)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_churn
+
+urlpatterns = [
+    path("worklist/", views_churn.ChurnWorklistView.as_view(), name="churn_worklist"),
+]

@@ -1,3 +1,9 @@
-"""Analytics pages: features (filled by its module owner)."""
+"""Analytics pages: features (the feature catalogue)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_features
+
+urlpatterns = [
+    path("", views_features.feature_catalog, name="feature_catalog"),
+]
