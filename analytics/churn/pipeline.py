@@ -27,6 +27,7 @@ ISOTONIC_MIN_ROWS = 2000  # below this, isotonic calibration overfits its steps:
 # Below this many rows the boosting's OpenMP threads mostly wait for each other (on a busy 2-core worker a 1,500-row
 # fit took 8 s with threads and 0.3 s without): one thread.
 PARALLEL_MIN_ROWS = 100_000
+MAX_CATEGORIES = 250
 
 
 def threads_for(n_rows: int):
@@ -57,9 +58,13 @@ def make_preprocessor(numeric: list[str], categorical: list[str], *, for_linear:
     # baseline imputes.
     numbers = [SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()] if for_linear else []
     if for_linear:
-        encoder = OneHotEncoder(handle_unknown="ignore", min_frequency=5, sparse_output=False)
+        encoder = OneHotEncoder(
+            handle_unknown="ignore", min_frequency=5, max_categories=MAX_CATEGORIES, sparse_output=False
+        )
     else:
-        encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)
+        # The trees take at most 255 categories a column: rarer ones are pooled (an id-like column becomes noise).
+        encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1,
+                                 max_categories=MAX_CATEGORIES)  # fmt: skip
     categories = make_pipeline(FunctionTransformer(_as_text, feature_names_out="one-to-one"), encoder)
     transformers = []
     if numeric:
