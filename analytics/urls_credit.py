@@ -1,3 +1,9 @@
-"""Analytics pages: credit (filled by its module owner)."""
+"""Analytics pages: credit (the newest scores of the model in use, with its quality and how ratings are used)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_credit
+
+urlpatterns: list = [
+    path("", views_credit.CreditScoreListView.as_view(), name="credit_scores"),
+]

@@ -91,3 +91,36 @@ def test_the_360_view_shows_segment_and_groups(english, make_staff, segmented):
     assert "Champions (重要价值客户)" in html
     assert 'data-testid="value-group">High<' in html and 'data-testid="activity-group">High<' in html
     assert "heavy data, light voice" in html
+
+
+def test_the_credit_page_lists_scores_lowest_first_with_the_model_quality(english, make_staff, hefei):
+    from analytics.models import CreditScore, ModelVersion
+
+    model = ModelVersion.objects.create(
+        kind="credit",
+        version=1,
+        status="promoted",
+        algorithm="t",
+        train_from="2026-01-01",
+        train_to="2026-11-30",
+        file="x",
+        metrics={"auc": 0.91, "ks": 0.62},
+    )
+    for score in (85, 30):
+        customer, _a, _l = make_customer(hefei, with_line=False)
+        CreditScore.objects.create(
+            as_of="2026-11-30",
+            customer=customer,
+            model=model,
+            score=score,
+            grade="A" if score > 80 else "D",
+            bad_debt_probability=0.02,
+            reasons=[{"feature": "late_bills_12m", "points": -12, "text": "3 bills paid late"}],
+        )
+    english.force_login(make_staff(Role.MANAGER))
+    response = english.get(reverse("analytics:credit_scores"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "AUC 0.91, KS 0.62" in html and "3 bills paid late (-12)" in html
+    assert [row.score for row in response.context["object_list"]] == [30, 85]
+    assert english.get(reverse("analytics:credit_scores"), {"grade": "A"}).context["total"] == 1
