@@ -121,20 +121,24 @@ def baseline_stats(daily: pd.DataFrame, *, day: datetime.date, window_days: int)
 
     Days without usage count as zero from the product's first day with usage in the window on (before it the line
     may not have existed, or records were not kept). Returns product_id-indexed median, mad, history_days."""
+    empty = pd.DataFrame(columns=["median", "mad", "history_days"], index=pd.Index([], name="product_id"))
     if daily.empty:
-        return pd.DataFrame(columns=["median", "mad", "history_days"], index=pd.Index([], name="product_id"))
-    start = pd.Timestamp(day - datetime.timedelta(days=window_days))
-    end = pd.Timestamp(day)
-    frame = daily.assign(day=pd.to_datetime(daily["day"]))
-    frame = frame[(frame["day"] >= start) & (frame["day"] < end)]
-    rows = {}
-    for product_id, group in frame.groupby("product_id", sort=True):
-        first = group["day"].min()
-        days = pd.date_range(first, end - pd.Timedelta(days=1), freq="D")
-        series = group.groupby("day")["minutes"].sum().reindex(days, fill_value=0.0).to_numpy(dtype=float)
-        median = float(np.median(series))
-        rows[product_id] = (median, float(np.median(np.abs(series - median))), len(series))
-    stats = pd.DataFrame.from_dict(rows, orient="index", columns=["median", "mad", "history_days"])
+        return empty
+    offset = (pd.Timestamp(day) - pd.to_datetime(daily["day"])).dt.days.to_numpy()
+    inside = (offset >= 1) & (offset <= window_days)
+    if not inside.any():
+        return empty
+    products, rows = np.unique(daily["product_id"].to_numpy()[inside], return_inverse=True)
+    columns = window_days - offset[inside]  # 0 = the window's first day, window_days - 1 = yesterday
+    # One row per product and one column per day of the window, summed; NaN before the product's first day.
+    matrix = np.zeros((len(products), window_days))
+    np.add.at(matrix, (rows, columns), daily["minutes"].to_numpy(dtype=float)[inside])
+    first = np.full(len(products), window_days)
+    np.minimum.at(first, rows, columns)
+    matrix[np.arange(window_days)[None, :] < first[:, None]] = np.nan
+    median = np.nanmedian(matrix, axis=1)
+    mad = np.nanmedian(np.abs(matrix - median[:, None]), axis=1)
+    stats = pd.DataFrame({"median": median, "mad": mad, "history_days": window_days - first}, index=products)
     stats.index.name = "product_id"
     return stats
 

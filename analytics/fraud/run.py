@@ -97,9 +97,10 @@ def hits_for(
     if not frames:
         return pd.DataFrame(columns=WRITE_COLUMNS)
     out = pd.concat(frames, ignore_index=True)[WRITE_COLUMNS]
-    daily = {
-        int(pid): {name: round(float(row[name]), 3) for name in DAILY_FEATURES} for pid, row in aggregates.iterrows()
-    } if not aggregates.empty and out["product_id"].notna().any() else {}  # fmt: skip
+    # Only the lines with an alert: the day's aggregates of every line would be a slow loop over a chunk.
+    hit_ids = {int(p) for p in out["product_id"] if p is not None and not pd.isna(p)}
+    chosen = aggregates.loc[aggregates.index.isin(hit_ids), DAILY_FEATURES]
+    daily = {int(pid): {name: round(float(v), 3) for name, v in row.items()} for pid, row in chosen.iterrows()}
     out["evidence"] = [
         {**e, "daily": daily[int(p)]} if p is not None and not pd.isna(p) and int(p) in daily else e
         for e, p in zip(out["evidence"], out["product_id"], strict=True)
