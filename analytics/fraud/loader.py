@@ -151,7 +151,7 @@ def batch_product_days(batch_id: int, *, lookback_days: int = 3) -> dict[datetim
 
     The batch column has no index: the read is bounded to the days before the batch arrived (billing's feeds lag a
     day or two), so only the recent partitions are scanned."""
-    batch = FeedBatch.objects.filter(pk=batch_id, kind=FeedBatch.Kind.USAGE).first()
+    batch = FeedBatch.objects.filter(pk=batch_id, kind=FeedBatch.Kind.USAGE, status=FeedBatch.Status.LOADED).first()
     if batch is None:
         return {}
     received = batch.received_at

@@ -18,6 +18,9 @@ from .loader import customer_regions
 WRITE_COLUMNS = ["detector", "rule_id", "severity", "reason_code", "subject", "customer_id", "product_id", "score",
                  "evidence"]  # fmt: skip
 BATCH = 2000
+# A line that keeps behaving the same raises no new alert for this many days after an earlier one of the detector:
+# open, the analyst has it already; confirmed, it is handled; dismissed, the analyst said why it is not fraud.
+REPEAT_QUIET_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -55,12 +58,26 @@ def _reserve_ids(n: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _not_repeated(new: list[FraudAlert], *, day: datetime.date) -> list[FraudAlert]:
+    """Drop new alerts whose detector already raised one on the subject in the REPEAT_QUIET_DAYS before."""
+    earlier = set(
+        FraudAlert.objects.filter(
+            day__lt=day,
+            day__gte=day - datetime.timedelta(days=REPEAT_QUIET_DAYS),
+            detector__in={a.detector for a in new},
+            subject__in={a.subject for a in new},
+        ).values_list("detector", "subject")
+    )
+    return [a for a in new if (a.detector, a.subject) not in earlier]
+
+
 def alert_number(day: datetime.date, pk: int) -> str:
     return f"FA{day:%Y%m%d}{pk:010d}"
 
 
 def alerts_write(*, day: datetime.date, hits: pd.DataFrame, replace: Replace | None = None, job=None) -> int:
-    """Store the hits as alerts of ``day``: new ones inserted, open ones refreshed; returns how many were written."""
+    """Store the hits as alerts of ``day``: new ones inserted (unless the detector alerted on the subject in the
+    REPEAT_QUIET_DAYS before), open ones refreshed; returns how many were written."""
     hits = hits[WRITE_COLUMNS] if not hits.empty else pd.DataFrame(columns=WRITE_COLUMNS)
     hits = hits.drop_duplicates(subset=["detector", "subject"], keep="first")
     existing_qs = FraudAlert.objects.filter(day=day)
@@ -95,6 +112,8 @@ def alerts_write(*, day: datetime.date, hits: pd.DataFrame, replace: Replace | N
             for name, value in values.items():
                 setattr(alert, name, value)
             refreshed.append(alert)
+    if new:
+        new = _not_repeated(new, day=day)
     if new:
         for alert, pk in zip(new, _reserve_ids(len(new)), strict=True):
             alert.pk, alert.alert_no = pk, alert_number(day, pk)

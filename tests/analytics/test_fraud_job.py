@@ -75,6 +75,26 @@ def test_a_sim_box_line_raises_one_alert_and_a_rerun_keeps_it_once(fraud_rules, 
     assert list(FraudAlert.objects.values_list("pk", flat=True)) == [alert.pk]
 
 
+def test_a_line_that_goes_on_raises_no_new_alert_for_a_month(fraud_rules, day_of_usage):
+    from analytics.services.jobs import job_run_now
+
+    box = day_of_usage["box"]
+    later = [DAY + datetime.timedelta(days=n) for n in (1, 2, 31)]
+    for day in later:
+        usage_rows_create(sim_box_day(box.pk, day=day), products={box.pk: box})
+    _run()
+    # when: the next day looks the same while the first alert waits for an analyst, and after it was dismissed
+    job_run_now(JobKind.FRAUD_DAILY, as_of=later[0])
+    FraudAlert.objects.update(status="dismissed", reviewed_at=at(23))
+    job_run_now(JobKind.FRAUD_DAILY, as_of=later[1])
+    # then: no second alert
+    assert list(FraudAlert.objects.values_list("day", flat=True)) == [DAY]
+    # when: a month has passed and the pattern goes on
+    job_run_now(JobKind.FRAUD_DAILY, as_of=later[2])
+    # then: it is raised again for a fresh look
+    assert list(FraudAlert.objects.order_by("day").values_list("day", flat=True)) == [DAY, later[2]]
+
+
 def test_rule_parameters_edited_in_the_admin_change_the_next_run(fraud_rules, day_of_usage, client, make_staff):
     _run()
     assert set(FraudAlert.objects.values_list("subject", flat=True)) == {"17490000001"}
