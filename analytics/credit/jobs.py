@@ -1,5 +1,5 @@
 """The credit job (信用度/坏账作业): prepare trains a scorecard on payment behaviour as of an earlier cut-off and the
-bad debt that followed (``outcome_days``, default 180), saved as a credit model version with KS/AUC; each chunk
+bad debt that followed (``outcome_days``, default 120), saved as a credit model version with KS/AUC; each chunk
 scores its live customers as of the job's cut-off, replaces their ``CreditScore`` rows and sets
 ``Customer.credit_rating`` (only from the model in use, so an unpromoted candidate never changes eligibility).
 
@@ -22,7 +22,7 @@ from analytics.models.registry import ModelKind
 from .loader import bad_debt_ids, credit_frame, training_sample
 from .scorecard import FEATURES, fit_scorecard, grade_of
 
-DEFAULT_OUTCOME_DAYS = 180
+DEFAULT_OUTCOME_DAYS = 120  # the 90 days a bill must stay unpaid to count as bad debt, and a month to see it
 DEFAULT_TRAIN_SIZE = 200_000
 BATCH = 5000
 

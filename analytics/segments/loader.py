@@ -34,8 +34,7 @@ u AS (
     GROUP BY customer_id
 ),
 p AS (
-    SELECT customer_id, max(paid_at) AS last_paid,
-           array_agg(DISTINCT date_trunc('month', paid_at AT TIME ZONE %(tz)s)::date) AS months
+    SELECT customer_id, max(paid_at) AS last_paid, count(*) AS payments
     FROM billing_sync_payment
     WHERE customer_id IN (SELECT id FROM c) AND paid_at >= %(m12)s::timestamp AT TIME ZONE %(tz)s
       AND paid_at < %(cut)s::timestamp AT TIME ZONE %(tz)s
@@ -48,13 +47,15 @@ b AS (
     GROUP BY customer_id
 )
 SELECT c.id, c.region_id,
-       %(cut)s::date - GREATEST(
+       -- Recency is the last payment (a transaction with us; usage is daily for nearly everyone, so it would
+       -- tie the whole base at "yesterday"); customers who paid nothing in 12 months fall back to their last usage.
+       %(cut)s::date - coalesce(
            (p.last_paid AT TIME ZONE %(tz)s)::date,
-           -- LEAST ignores NULLs, so a customer without usage must stay NULL here rather than become "yesterday".
+           -- (LEAST ignores NULLs: without this CASE a customer with no usage would look active yesterday.)
            CASE WHEN u.last_month IS NOT NULL
                 THEN LEAST((u.last_month + interval '1 month' - interval '1 day')::date, %(cut)s::date - 1) END
        ) AS recency_days,
-       cardinality(ARRAY(SELECT unnest(u.months) UNION SELECT unnest(p.months))) AS frequency,
+       GREATEST(coalesce(p.payments, 0), coalesce(cardinality(u.months), 0)) AS frequency,
        coalesce(b.billed, 0) AS monetary,
        coalesce(b.billed / NULLIF(b.months, 0), 0) AS arpu,
        coalesce(u.voice_min, 0), coalesce(u.data_mb, 0), coalesce(u.sms, 0), coalesce(u.roaming, 0),

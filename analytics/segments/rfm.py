@@ -103,8 +103,9 @@ def segment_of(r: int, fm: int) -> str:
 def rfm_segments(frame: pd.DataFrame, ref: RfmReference | None = None) -> pd.DataFrame:
     """Score customers and name their segment.
 
-    ``frame`` has ``recency_days`` (days since the last payment or usage; NaN = never), ``frequency`` (months with a
-    payment or usage in the last 12) and ``monetary`` (billed in the last 12 months), indexed by customer. Returns
+    ``frame`` has ``recency_days`` (days since the last payment, else the last usage; NaN = never), ``frequency``
+    (payments in the last 12 months, or months with usage if more) and ``monetary`` (billed in the last 12 months),
+    indexed by customer. Returns
     ``r``, ``f``, ``m`` (1–5), ``rfm`` ("545") and ``segment`` (a code of ``SEGMENTS``) on the same index."""
     ref = ref or RfmReference.from_frame(frame)
     r = quintile_scores(frame["recency_days"], ref.recency, higher_is_better=False)
