@@ -28,7 +28,7 @@ def model_dir(settings, tmp_path):
 
 @pytest.fixture
 def history(customer_history, model_dir):
-    # Training window (2026-05-04, 2026-08-02], out-of-time test window (2026-09-01, 2026-11-30] for AS_OF
+    # Training window (2026-07-18, 2026-09-16], out-of-time test window (2026-10-01, 2026-11-30] for AS_OF
     train_window, test_window = churn_jobs.windows(AS_OF, churn_jobs.job_params(AnalyticsJob(params={})))
     dates = _spread(train_window.outcome_start + datetime.timedelta(days=2), train_window.outcome_end, 24)
     dates += _spread(test_window.outcome_start + datetime.timedelta(days=2), test_window.outcome_end, 24)
@@ -39,7 +39,7 @@ def test_windows_put_the_test_after_the_training_labels():
     train, test = churn_jobs.windows(AS_OF, churn_jobs.DEFAULTS)
     assert test.outcome_end == AS_OF
     assert train.outcome_end == test.cutoff  # every training label was known at the test's cut-off
-    assert (test.cutoff, train.cutoff) == (datetime.date(2026, 8, 2), datetime.date(2026, 4, 4))
+    assert (test.cutoff, train.cutoff) == (datetime.date(2026, 9, 16), datetime.date(2026, 7, 3))
 
 
 def test_training_saves_a_calibrated_model_with_out_of_time_quality_then_scoring_writes_every_active_customer(
@@ -54,8 +54,8 @@ def test_training_saves_a_calibrated_model_with_out_of_time_quality_then_scoring
     m = version.metrics
     assert m["auc"] > 0.7 and m["baseline"]["auc"] > 0.6
     assert m["n_train"] > m["n_test"] > 100 and m["lift_top_decile"] > 1
-    assert m["calibration"] and m["test_cutoff"] == "2026-08-02"
-    assert version.train_to == datetime.date(2026, 8, 2) and version.train_from == datetime.date(2025, 10, 4)
+    assert m["calibration"] and m["test_cutoff"] == "2026-09-16"
+    assert version.train_to == datetime.date(2026, 9, 16) and version.train_from == datetime.date(2026, 1, 3)
     assert "usage_trend_3m" in version.features
     assert job.result["model_version"] == version.version
 
