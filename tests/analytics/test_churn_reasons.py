@@ -44,3 +44,13 @@ def test_top_reasons_are_the_features_that_raise_the_score_most():
     assert reasons[0][0]["contribution"] > reasons[0][1]["contribution"] > 0
     # The second customer is at the reference except a short tenure, which raises the risk a little
     assert [r["feature"] for r in reasons[1]] == ["tenure_months"]
+
+
+def test_every_numeric_feature_has_its_own_sentence():
+    from analytics.churn.reasons import TEXTS
+    from analytics.features.catalog import NUMERIC
+
+    assert set(NUMERIC) <= set(TEXTS)
+    with translation.override("en"):
+        assert reason_text("bill_avg_6m", 131.8383) == "bills 131.84 yuan a month over 6 months"
+        assert reason_text("months_to_contract_end", float("nan")) == "no contract in force"
