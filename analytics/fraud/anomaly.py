@@ -17,7 +17,9 @@ DAILY_FEATURES = [
     "sms",
 ]  # fmt: skip
 SHORT_CALL_S = 10
-ANOMALY_DEFAULTS = {"contamination": 0.001, "min_lines": 50, "z_extreme": 3.0, "random_state": 0}
+# The model compares lines that made at least ``min_calls`` outgoing calls that day: next to the many data-only and
+# quiet lines (median 0 calls), any talking line would look extreme.
+ANOMALY_DEFAULTS = {"contamination": 0.001, "min_lines": 50, "min_calls": 2, "z_extreme": 3.0, "random_state": 0}
 # Shares and ratios are not logged; counts and volumes are (heavy-tailed).
 _LOGGED = ("calls", "minutes", "distinct_numbers", "cells", "data_mb", "sms")
 
@@ -91,9 +93,10 @@ def extremes(aggregates: pd.DataFrame, *, z: float, positions=None) -> list[dict
 
 
 def anomaly_hits(aggregates: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
-    """IsolationForest over the day's lines: the most isolated ``contamination`` share becomes alerts, if at least
-    one aggregate of theirs is extreme on the high side (a line that is merely quiet is not fraud)."""
+    """IsolationForest over the day's talking lines: the most isolated ``contamination`` share becomes alerts, if at
+    least one aggregate of theirs is extreme on the high side (a line that is merely quiet is not fraud)."""
     p = {**ANOMALY_DEFAULTS, **(params or {})}
+    aggregates = aggregates[aggregates["calls"] >= p["min_calls"]]
     if len(aggregates) < p["min_lines"]:
         return empty_hits()
     model = IsolationForest(n_estimators=100, contamination="auto", random_state=int(p["random_state"]))
