@@ -134,6 +134,35 @@ def test_the_admin_refuses_parameters_the_detector_does_not_know(fraud_rules, cl
     assert "min_cals" not in rule.params
 
 
+def test_usage_spike_and_subscription_fraud_read_their_history_from_the_database(fraud_rules, lines, people):  # noqa: F811
+    from billing_sync.models import Payment
+
+    # given: the ordinary line talked 10 minutes a day for two weeks, then 3 hours
+    ordinary = lines["ordinary"]
+    history = [call(ordinary.pk, at(9, day=DAY - datetime.timedelta(days=d)), seconds=600) for d in range(1, 15)]
+    spike = [call(ordinary.pk, at(10 + i), seconds=1800) for i in range(6)]
+    usage_rows_create(history + spike, products={ordinary.pk: ordinary})
+    # and 张伟明 became a customer 20 days ago and ran up 300 yuan without paying; the company paid
+    Customer = people["zhang"].__class__
+    Customer.objects.filter(pk__in=[people["zhang"].pk, people["corp"].pk]).update(since=DAY - datetime.timedelta(20))
+    for product, amount in ((lines["box"], 150), (lines["busy"], 150)):
+        records = [call(product.pk, at(20 + i), seconds=60, charge=amount) for i in range(2)]
+        usage_rows_create(records, products={product.pk: product})
+    corp = people["corp"]
+    Payment.objects.create(payment_no="P1", account=corp.accounts.get(), customer=corp, amount=100,
+                           paid_at=at(12), channel="counter", method="cash", source="crm")  # fmt: skip
+    # when
+    _run()
+    # then
+    raised = {(a.detector, a.subject): a for a in FraudAlert.objects.all()}
+    assert set(raised) == {("usage-spike", "18955500000"), ("subscription-fraud", "C00000000001")}
+    spike_evidence = raised["usage-spike", "18955500000"].evidence
+    assert spike_evidence["minutes"] == 180.0 and spike_evidence["baseline_median_minutes"] == 10.0
+    new_customer = raised["subscription-fraud", "C00000000001"]
+    assert new_customer.product is None and new_customer.evidence["usage_charges"] == 300.0
+    assert new_customer.evidence["paid"] == 0.0 and new_customer.evidence["tenure_days"] == 20
+
+
 def test_a_disabled_rule_raises_nothing(fraud_rules, day_of_usage):
     FraudRule.objects.filter(code="sim-box").update(enabled=False)
     job = AnalyticsJob.objects.create(kind=JobKind.FRAUD_DAILY, run_key="t", as_of=DAY)
