@@ -22,18 +22,19 @@ from .writer import Replace, alerts_write
 
 
 def fraud_daily_prepare(job: AnalyticsJob) -> None:
-    """Fix the rules and the model the chunks use, so every chunk of one run applies the same ones."""
+    """Fix the rules and the model the chunks use, so every chunk of one run applies the same ones (the rules are
+    kept under a private key: the jobs page shows the result, not this copy)."""
     from ..services.registry import model_version_in_use
 
-    job.result["rules"] = [r.as_dict() for r in enabled_rules()]
+    job.result["_rules"] = [r.as_dict() for r in enabled_rules()]
     version = model_version_in_use(ModelKind.FRAUD)
     job.result["model_version"] = version.pk if version is not None else None
 
 
 def _rules(job: AnalyticsJob) -> list[RuleSpec]:
-    if "rules" not in job.result:  # run without prepare (a resumed job of an older version): today's rules
+    if "_rules" not in job.result:  # run without prepare (a resumed job of an older version): today's rules
         return enabled_rules()
-    return [RuleSpec(**r) for r in job.result["rules"]]
+    return [RuleSpec(**r) for r in job.result["_rules"]]
 
 
 def _supervised(job: AnalyticsJob) -> Supervised | None:
