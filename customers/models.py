@@ -145,11 +145,17 @@ class Customer(models.Model):
     churn_risk = models.DecimalField(_("churn risk"), max_digits=5, decimal_places=4, null=True, blank=True)
     churn_reasons = models.JSONField(_("churn reasons"), default=list, blank=True)
     segment = models.CharField(_("segment"), max_length=64, blank=True)  # RFM segment (客户细分)
-    value_group = models.CharField(_("value group (价值分群)"), max_length=8, choices=ActivityGroup.choices, blank=True)
-    activity_group = models.CharField(
-        _("activity group (活跃度分群)"), max_length=8, choices=ActivityGroup.choices, blank=True
+    # Database defaults too: bulk paths (demo COPY, imports) and code of the previous release insert without them.
+    value_group = models.CharField(
+        _("value group (价值分群)"), max_length=8, choices=ActivityGroup.choices, blank=True, default="", db_default=""
     )
-    behaviour_segment = models.CharField(_("usage behaviour (行为分群)"), max_length=120, blank=True)
+    activity_group = models.CharField(
+        _("activity group (活跃度分群)"), max_length=8, choices=ActivityGroup.choices, blank=True, default="",
+        db_default="",
+    )  # fmt: skip
+    behaviour_segment = models.CharField(
+        _("usage behaviour (行为分群)"), max_length=120, blank=True, default="", db_default=""
+    )
     fraud_flag = models.BooleanField(_("fraud flag"), default=False)
     marketing_opt_outs = models.JSONField(_("marketing opt-outs"), default=list, blank=True)  # channels, e.g. ["sms"]
     since = models.DateField(_("customer since (入网时间)"), null=True, blank=True)
