@@ -5,20 +5,55 @@ from .credit import CreditScore
 from .features import CustomerFeatures
 from .fraud import FraudAlert, FraudRule
 from .jobs import AnalyticsJob, JobChunk
+from .marts import (
+    ArrearsMonthly,
+    BacklogAgeing,
+    CellDaily,
+    CompetitorMonthly,
+    CompetitorShift,
+    ConsumptionMonthly,
+    CustomerBaseMonthly,
+    LevelMigrationMonthly,
+    MartRefresh,
+    NumberRange,
+    RevenueMonthly,
+    SatisfactionMonthly,
+    TicketDaily,
+    UsageHourly,
+    WorkOrderDaily,
+)
 from .registry import ModelVersion
+from .reports import ReportDelivery, ReportSubscription
 from .scores import ChurnScore
 from .segments import SegmentProfile
 from .truth import DemoTruthLabel
 
 __all__ = [
     "AnalyticsJob",
+    "ArrearsMonthly",
+    "BacklogAgeing",
+    "CellDaily",
     "ChurnScore",
+    "CompetitorMonthly",
+    "CompetitorShift",
+    "ConsumptionMonthly",
     "CreditScore",
+    "CustomerBaseMonthly",
     "CustomerFeatures",
     "DemoTruthLabel",
     "FraudAlert",
     "FraudRule",
     "JobChunk",
+    "LevelMigrationMonthly",
+    "MartRefresh",
     "ModelVersion",
+    "NumberRange",
+    "ReportDelivery",
+    "ReportSubscription",
+    "RevenueMonthly",
+    "SatisfactionMonthly",
     "SegmentProfile",
+    "TicketDaily",
+    "UsageHourly",
+    "WorkOrderDaily",
 ]
