@@ -7,6 +7,22 @@ from crm.ui.navigation import OVERSIGHT, NavItem, register
 
 def register_navigation() -> None:
     register(
+        NavItem("analytics-fraud", _("Fraud alerts"), "analytics:fraud_queue", ("accounts.review_fraud_alerts",),
+                OVERSIGHT, 476, icon="⚠")
+    )  # fmt: skip
+    register(
+        NavItem("analytics-churn", _("Retention work list"), "analytics:churn_worklist", ("accounts.view_dashboards",),
+                OVERSIGHT, 477, icon="↺")
+    )  # fmt: skip
+    register(
+        NavItem("analytics-segments", _("Customer segments"), "analytics:segments", ("accounts.view_dashboards",),
+                OVERSIGHT, 478, icon="◔")
+    )  # fmt: skip
+    register(
+        NavItem("analytics-credit", _("Credit scores"), "analytics:credit_scores", ("accounts.view_dashboards",),
+                OVERSIGHT, 479, icon="✓")
+    )  # fmt: skip
+    register(
         NavItem("analytics-jobs", _("Analytics jobs"), "analytics:jobs", ("accounts.view_dashboards",), OVERSIGHT,
                 480, icon="⚙")
     )  # fmt: skip

@@ -64,6 +64,8 @@ class UsageRecord(models.Model):
         indexes = [
             models.Index(fields=["product", "started_at"], name="usage_product_time_idx"),
             models.Index(fields=["account", "started_at"], name="usage_account_time_idx"),
+            # The fraud check of one usage batch as it loads (analytics.fraud.services.fraud_batch_check).
+            models.Index(fields=["batch_id"], name="usage_batch_idx", condition=models.Q(batch_id__isnull=False)),
         ]
 
     def __str__(self) -> str:

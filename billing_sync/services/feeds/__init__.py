@@ -123,6 +123,9 @@ def feed_batch_load(
             batch = _start(existing, keys, body_format=body_format, content_sha256=content_sha256,
                            file_name=file_name, submitted_by=submitted_by, received_at=received_at)  # fmt: skip
             _load(batch, records, started=started)
+            if kind == FeedBatch.Kind.USAGE:  # the fast fraud rules look at each usage batch as it arrives
+                batch_id = batch.pk
+                transaction.on_commit(lambda: _fraud_check(batch_id))
         return batch, True
     except _AlreadySent:
         return _same_content(FeedBatch.objects.get(**keys), content_sha256), False
@@ -179,6 +182,12 @@ def _chunks(records: Iterable, size: int) -> Iterator[list[tuple[int, object]]]:
             row_no = record.pop("_row", position) if isinstance(record, dict) else position
             rows.append((row_no, record))
         yield rows
+
+
+def _fraud_check(batch_id: int) -> None:
+    from analytics.tasks import fraud_batch_check_task
+
+    fraud_batch_check_task.delay(batch_id)
 
 
 def _load(batch: FeedBatch, records: Iterable, *, started: float) -> None:
