@@ -17,6 +17,7 @@ class JobKind(models.TextChoices):
     FRAUD_TRAIN = "fraud_train", _("Fraud model training (反欺诈自学习)")
     SEGMENTATION = "segmentation", _("Segmentation (客户细分)")
     CREDIT = "credit", _("Credit and bad-debt scoring (信用度/坏账)")
+    MARTS = "marts", _("Dashboard aggregates (报表集市)")
 
 
 class JobStatus(models.TextChoices):
