@@ -48,7 +48,7 @@ DEFAULTS = {
     "outcome_days": 60,
     "min_rows": 200,  # customers in each of the training and the test set
     "min_positives": 20,  # churners (and stayers) in each set
-    "calibration": "auto",  # isotonic from 2,000 rows, else sigmoid
+    "calibration": "auto",  # isotonic from 2,000 rows and 500 churners, else sigmoid
     # Calibrated probabilities of leaving within two months: about 5x and 2x a typical churn rate of 2-3 %.
     "band_high": 0.15,
     "band_medium": 0.05,

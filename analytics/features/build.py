@@ -1,7 +1,9 @@
 """Building the feature rows (pure pandas): the loader's frames in, one row per customer out (see ``catalog``).
 
 Trends are ratios with safe division: ``last / mean(before) - 1``, 0 when there was nothing before and nothing now,
-+1 when something started from nothing, clipped to [-1, 5] so one odd month cannot dominate a model.
++1 when something started from nothing, clipped to [-1, 5] so one odd month cannot dominate a model. Usage trends add
+a small pseudo-count to both sides (10 minutes, 100 MB, 5 messages), so a line with a handful of messages does not
+swing by 75 % on noise.
 """
 
 from __future__ import annotations
@@ -25,10 +27,15 @@ def months_before(day: datetime.date, n: int) -> pd.Timestamp:
     return pd.Timestamp(day) - pd.DateOffset(months=n)
 
 
-def safe_trend(last: pd.Series | np.ndarray, before: pd.Series | np.ndarray) -> np.ndarray:
-    """Change of ``last`` against ``before`` as a ratio (-0.6 = down 60 %), safe for zeros, clipped."""
-    last = np.asarray(last, dtype="float64")
-    before = np.asarray(before, dtype="float64")
+# Pseudo-counts added to both sides of a usage trend: 1 message instead of 4 is noise, not "down 75 %".
+TREND_PRIOR = {"voice_min": 10.0, "data_mb": 100.0, "sms": 5.0}
+
+
+def safe_trend(last: pd.Series | np.ndarray, before: pd.Series | np.ndarray, prior: float = 0.0) -> np.ndarray:
+    """Change of ``last`` against ``before`` as a ratio (-0.6 = down 60 %), safe for zeros, clipped. A ``prior``
+    (pseudo-count) on both sides damps the swings of small numbers."""
+    last = np.asarray(last, dtype="float64") + prior
+    before = np.asarray(before, dtype="float64") + prior
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(before > 0, last / np.where(before > 0, before, 1) - 1, np.where(last > 0, 1.0, 0.0))
     return np.clip(ratio, *TREND_CLIP)
@@ -67,7 +74,7 @@ def _usage(frames: FeatureFrames, index: pd.Index) -> pd.DataFrame:
     for column in ("voice_min", "data_mb", "sms"):
         wide = per_month[column]
         before = wide[:, 1:4].mean(axis=1)
-        trends[column] = safe_trend(wide[:, 0], before)
+        trends[column] = safe_trend(wide[:, 0], before, TREND_PRIOR[column])
         used[column] = wide[:, 0:4].sum(axis=1) > 0
     out["voice_trend_3m"] = trends["voice_min"]
     out["data_trend_3m"] = trends["data_mb"]

@@ -48,17 +48,28 @@ def test_safe_trend_handles_zeros_and_clips():
     assert trend.tolist() == pytest.approx([-0.6, 0.0, 1.0, 5.0])
 
 
-def test_usage_down_60_percent_gives_a_trend_of_minus_point_six():
+def test_usage_down_60_percent_gives_a_trend_near_minus_point_six():
     # Given 100 minutes a month for three months and then 40 in the last one
     usage = [(1, _month(k), 6000 if k else 2400, 10, 0, 0, 0) for k in range(4)]
     frames = _frames(customers=_customers(1), products=[(1, 11, "mobile", False)], usage=usage)
     row = build_features(frames).iloc[0]
     assert row["voice_min_1m"] == pytest.approx(40)
     assert row["voice_min_3m"] == pytest.approx(80)
-    assert row["voice_trend_3m"] == pytest.approx(-0.6)
+    assert row["voice_trend_3m"] == pytest.approx((40 + 10) / (100 + 10) - 1)  # with the 10-minute pseudo-count
     # Only voice was used, so the overall trend is the voice trend
-    assert row["usage_trend_3m"] == pytest.approx(-0.6)
+    assert row["usage_trend_3m"] == pytest.approx(row["voice_trend_3m"])
     assert row["data_trend_3m"] == 0
+
+
+def test_small_counts_swing_less_than_large_ones():
+    # 1 message after 4 a month is noise; 100 minutes after 400 is a real fall
+    sms = [(1, _month(k), 0, 0, 4 if k else 1, 0, 0) for k in range(4)]
+    voice = [(2, _month(k), 60 * (400 if k else 100), 10, 0, 0, 0) for k in range(4)]
+    frames = _frames(customers=_customers(1, 2), products=[(1, 11, "mobile", False), (2, 12, "mobile", False)],
+                     usage=sms + voice)  # fmt: skip
+    rows = build_features(frames).set_index("customer_id")
+    assert rows.loc[1, "usage_trend_3m"] > -0.4
+    assert rows.loc[2, "usage_trend_3m"] < -0.7
 
 
 def test_a_month_that_ends_after_the_cutoff_is_not_the_last_month():
