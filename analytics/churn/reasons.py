@@ -78,8 +78,8 @@ TEXTS: dict[str, Callable[[float], str]] = {
     "data_mb_3m": lambda v: _("%(n)d MB of data a month") % {"n": round(v)},
     "voice_min_6m": lambda v: _("%(n)d call minutes a month over 6 months") % {"n": round(v)},
     "data_mb_6m": lambda v: _("%(n)d MB of data a month over 6 months") % {"n": round(v)},
-    "sms_1m": lambda v: _("%(n)d messages last month") % {"n": round(v)},
-    "sms_3m": lambda v: _("%(n)d messages a month") % {"n": round(v)},
+    "sms_1m": lambda v: ngettext("%(n)d message last month", "%(n)d messages last month", _n(v)) % {"n": _n(v)},
+    "sms_3m": lambda v: ngettext("%(n)d message a month", "%(n)d messages a month", _n(v)) % {"n": _n(v)},
     "bill_1m": lambda v: _("last bill %(amount).2f yuan") % {"amount": v},
     "bill_avg_3m": lambda v: _("bills %(amount).2f yuan a month") % {"amount": v},
     "bill_avg_6m": lambda v: _("bills %(amount).2f yuan a month over 6 months") % {"amount": v},
@@ -124,6 +124,8 @@ def contributions(predict: Callable[[pd.DataFrame], np.ndarray], frame: pd.DataF
 
 
 IDENTITY = ("region_id", "customer_class", "service_level")
+# A trend smaller than this reads as "bill down 1 %": true to the model, useless to an agent; the next reason is shown.
+MIN_TREND = 0.05
 
 
 def top_reasons(
@@ -138,14 +140,15 @@ def top_reasons(
     result = []
     for i in range(len(frame)):
         row = values[i]
-        order = np.argsort(-row, kind="stable")[:top]
         reasons = []
-        for j in order:
-            if not row[j] > min_contribution:
+        for j in np.argsort(-row, kind="stable"):
+            if not row[j] > min_contribution or len(reasons) == top:
                 break
             name = columns[j]
             value = frame.iloc[i][name]
             value = None if pd.isna(value) else (float(value) if isinstance(value, int | float | np.number) else value)
+            if name.endswith("_trend_3m") and value is not None and abs(value) < MIN_TREND:
+                continue
             reasons.append(
                 {
                     "feature": name,

@@ -54,3 +54,12 @@ def test_every_numeric_feature_has_its_own_sentence():
     with translation.override("en"):
         assert reason_text("bill_avg_6m", 131.8383) == "bills 131.84 yuan a month over 6 months"
         assert reason_text("months_to_contract_end", float("nan")) == "no contract in force"
+        assert reason_text("sms_1m", 1) == "1 message last month"
+
+
+def test_a_tiny_trend_is_not_shown_as_a_reason():
+    frame = pd.DataFrame({"bill_trend_3m": [-0.01], "complaints_open": [1.0]})
+    contribution = pd.DataFrame({"bill_trend_3m": [0.3], "complaints_open": [0.1]})
+    with translation.override("en"):
+        reasons = top_reasons(frame, contribution)
+    assert [r["feature"] for r in reasons[0]] == ["complaints_open"]
