@@ -39,7 +39,7 @@ from .evaluate import calibration_bins, scores
 from .labels import LabelWindow, churn_labels
 from .loader import active_customers, customer_id_bounds, label_events
 from .pipeline import ChurnModel, check_trainable, fit_churn_model, risk_band
-from .reasons import contributions, top_reasons
+from .reasons import IDENTITY, contributions, top_reasons
 
 # Two months of outcome after a two-week gap: long enough for a retention call to happen, short enough that a year
 # of history holds a training and an out-of-time test window with their observation months before them.
@@ -189,7 +189,8 @@ def score_run(job, lo: int, hi: int) -> int:
     frame = frame[frame["customer_id"].isin(active["customer_id"])].reset_index(drop=True)
     if frame.empty:
         return 0
-    probability, contribution = contributions(model.predict, frame[model.features], model.reference, model.features)
+    explained = [name for name in model.features if name not in IDENTITY]  # who they are is never a reason
+    probability, contribution = contributions(model.predict, frame[model.features], model.reference, explained)
     with translation.override(settings.LANGUAGE_CODE):
         reasons = top_reasons(frame, contribution)
     bands = risk_band(probability, high=float(params["band_high"]), medium=float(params["band_medium"]))
