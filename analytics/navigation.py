@@ -7,6 +7,10 @@ from crm.ui.navigation import OVERSIGHT, NavItem, register
 
 def register_navigation() -> None:
     register(
+        NavItem("dashboards", _("Dashboards"), "analytics:dashboards", ("accounts.view_dashboards",), OVERSIGHT, 400,
+                icon="▦")
+    )  # fmt: skip
+    register(
         NavItem("analytics-fraud", _("Fraud alerts"), "analytics:fraud_queue", ("accounts.review_fraud_alerts",),
                 OVERSIGHT, 476, icon="⚠")
     )  # fmt: skip

@@ -54,3 +54,26 @@ def analytics_scheduled_job_task(kind: str) -> int | None:
         return jobs.job_start(kind=kind, as_of=as_of).pk
     except jobs.JobAlreadyRunning:
         return None
+
+
+# The operations tables a dashboard shows for "today": refreshed every hour; everything else nightly.
+HOURLY_MARTS = ("work_orders_daily", "tickets_daily", "backlog_ageing")
+
+
+@shared_task(time_limit=300)
+def analytics_marts_refresh_task(hourly: bool = False) -> int | None:
+    """Start the dashboards' aggregate refresh: all tables nightly, the operations tables every hour."""
+    now = timezone.localtime()
+    params = {"marts": list(HOURLY_MARTS), "days": 1, "variant": f"hourly-{now:%H}"} if hourly else {}
+    try:
+        return jobs.job_start(kind=JobKind.MARTS, as_of=now.date(), params=params).pk
+    except jobs.JobAlreadyRunning:
+        return None
+
+
+@shared_task(time_limit=1800)
+def reports_send_due_task() -> int:
+    """E-mail the report subscriptions due today (once a day each)."""
+    from analytics.dashboards.reports import reports_send_due
+
+    return reports_send_due()

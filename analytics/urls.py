@@ -2,11 +2,12 @@
 
 from django.urls import include, path
 
-from . import urls_churn, urls_credit, urls_features, urls_fraud, urls_jobs, urls_segments
+from . import urls_churn, urls_credit, urls_dashboards, urls_features, urls_fraud, urls_jobs, urls_segments
 
 app_name = "analytics"
 urlpatterns = [
     path("jobs/", include(urls_jobs.urlpatterns)),
+    path("dashboards/", include(urls_dashboards.urlpatterns)),
     path("features/", include(urls_features.urlpatterns)),
     path("churn/", include(urls_churn.urlpatterns)),
     path("fraud/", include(urls_fraud.urlpatterns)),

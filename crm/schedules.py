@@ -74,6 +74,21 @@ def beat_schedule() -> dict[str, dict]:
             "schedule": crontab(minute=0, hour=2, day_of_week=1),
             "args": ("fraud_train",),
         },
+        # 管理驾驶舱: the dashboards' aggregate tables nightly after the other jobs, the operations ones hourly;
+        # subscribed reports go out at 06:30.
+        "analytics-marts-nightly": {
+            "task": "analytics.tasks.analytics_marts_refresh_task",
+            "schedule": crontab(minute=45, hour=5),
+        },
+        "analytics-marts-hourly": {
+            "task": "analytics.tasks.analytics_marts_refresh_task",
+            "schedule": crontab(minute=5, hour="7-23"),
+            "kwargs": {"hourly": True},
+        },
+        "analytics-reports-send": {
+            "task": "analytics.tasks.reports_send_due_task",
+            "schedule": crontab(minute=30, hour=6),
+        },
         "analytics-resume-stalled-jobs": {
             "task": "analytics.tasks.analytics_jobs_resume_stalled_task",
             "schedule": crontab(minute="*/10"),

@@ -21,6 +21,7 @@ class JobSpec:
       an earlier try of the same range and cut-off could have left (delete-then-insert, or upsert).
     - ``finish(job) -> dict``: once, after the last chunk; its dict is merged into ``job.result``.
     - ``chunked``: False for jobs that are one step (a single chunk ``[0, 1)``).
+    - ``plan(job) -> [(lo, hi), ...]``: chunks of the job's own making instead (e.g. one per table to refresh).
     """
 
     kind: str
@@ -29,6 +30,7 @@ class JobSpec:
     finish: Callable[[AnalyticsJob], dict] | None = None
     chunked: bool = True
     chunk_size: int = 50_000
+    plan: Callable[[AnalyticsJob], list[tuple[int, int]]] | None = None
 
 
 _SPECS: dict[str, JobSpec] = {}

@@ -97,7 +97,9 @@ def _plan(job: AnalyticsJob) -> None:
     spec = job_spec(job.kind)
     if job.chunks.exists():
         return
-    if spec.chunked:
+    if spec.plan is not None:
+        bounds = spec.plan(job) or [(0, 1)]
+    elif spec.chunked:
         lo, hi = _customer_id_range()
         size = int(job.params.get("chunk_size") or spec.chunk_size)
         bounds = [(start, min(start + size, hi)) for start in range(lo, hi, size)] or [(0, 1)]

@@ -1,0 +1,1 @@
+"""Dashboard: competitor (filled by its owner)."""

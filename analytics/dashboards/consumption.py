@@ -1,0 +1,1 @@
+"""Dashboard: consumption (filled by its owner)."""

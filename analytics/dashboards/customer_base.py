@@ -1,0 +1,1 @@
+"""Dashboard: customer_base (filled by its owner)."""

@@ -1,0 +1,1 @@
+"""Dashboard: finance (filled by its owner)."""

@@ -1,0 +1,1 @@
+"""Dashboard: network (filled by its owner)."""

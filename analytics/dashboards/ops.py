@@ -1,0 +1,1 @@
+"""Dashboard: ops (filled by its owner)."""

@@ -1,0 +1,1 @@
+"""Dashboard: satisfaction (filled by its owner)."""
