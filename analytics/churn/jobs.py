@@ -9,8 +9,10 @@ labels were all known by the test's cut-off, trains the model. The model saved i
 metrics describe exactly what scoring uses. Too little history (too few customers or churners in either set) fails
 the job with a readable error instead of saving a bad model.
 
-Scoring loads the features at ``as_of`` and the version in use, and per id range replaces the ``ChurnScore`` rows and
-sets ``Customer.churn_risk`` / ``churn_reasons`` of the active customers, with one UPDATE.
+Scoring loads the features at ``as_of`` and the version in use, and per id range replaces the ``ChurnScore`` rows of
+everyone who held a line at the cut-off and sets ``Customer.churn_risk`` / ``churn_reasons`` of those active today,
+with one UPDATE. Bands are probability thresholds: the job's ``band_high``/``band_medium``, or by default 5x and 2x
+the churn rate the model was trained on.
 """
 
 # ruff: noqa: S608 - the SQL is built only from the models' own table names; every value is a query parameter.
@@ -37,7 +39,7 @@ from customers.models import Customer
 
 from .evaluate import calibration_bins, scores
 from .labels import LabelWindow, churn_labels
-from .loader import active_customers, customer_id_bounds, label_events
+from .loader import customer_id_bounds, customers_now, label_events
 from .pipeline import ChurnModel, check_trainable, fit_churn_model, risk_band
 from .reasons import IDENTITY, contributions, top_reasons
 
@@ -49,9 +51,10 @@ DEFAULTS = {
     "min_rows": 200,  # customers in each of the training and the test set
     "min_positives": 20,  # churners (and stayers) in each set
     "calibration": "auto",  # isotonic from 2,000 rows and 500 churners, else sigmoid
-    # Calibrated probabilities of leaving within two months: about 5x and 2x a typical churn rate of 2-3 %.
-    "band_high": 0.15,
-    "band_medium": 0.05,
+    # Bands: explicit probabilities ("band_high": 0.2) or, by default, multiples of the churn rate the model was
+    # trained on: high from 5x, medium from 2x (a 2 % churn rate gives 10 % and 4 %).
+    "band_high_lift": 5.0,
+    "band_medium_lift": 2.0,
     "rebuild_features": False,
 }
 FEATURE_CHUNK = 20_000
@@ -176,25 +179,36 @@ def score_prepare(job) -> None:
     features_ensure(job.as_of, rebuild=bool(job_params(job)["rebuild_features"]), job=job)
     job.result["model_version_id"] = version.pk
     job.result["model_version"] = version.version
+    job.result["band_high"], job.result["band_medium"] = band_thresholds(job_params(job), version.metrics)
+
+
+FALLBACK_RATE = 0.03
+
+
+def band_thresholds(params: dict, metrics: dict) -> tuple[float, float]:
+    """(high, medium) probability thresholds: the job's own, else lifts over the model's training churn rate."""
+    rate = float(metrics.get("train_positive_rate") or metrics.get("positive_rate") or FALLBACK_RATE)
+    high = float(params["band_high"]) if "band_high" in params else min(0.9, rate * float(params["band_high_lift"]))
+    medium = float(params["band_medium"]) if "band_medium" in params else rate * float(params["band_medium_lift"])
+    return round(high, 4), round(min(medium, high), 4)
 
 
 def score_run(job, lo: int, hi: int) -> int:
-    """Score the active customers of ``lo <= id < hi``: replace their ChurnScore rows, set churn_risk/reasons."""
-    params = job_params(job)
+    """Score the customers of ``lo <= id < hi`` who held a line at the cut-off (those the store has features for):
+    replace their ChurnScore rows; set churn_risk/reasons of the ones active today."""
     version = ModelVersion.objects.get(pk=job.result["model_version_id"])
     model: ChurnModel = model_version_load(version)
     ChurnScore.objects.filter(as_of=job.as_of, model=version, customer_id__gte=lo, customer_id__lt=hi).delete()
-    active = active_customers(lo, hi)
     frame = features_frame(job.as_of, lo, hi)
-    frame = frame[frame["customer_id"].isin(active["customer_id"])].reset_index(drop=True)
     if frame.empty:
         return 0
+    now = customers_now(lo, hi).set_index("customer_id")
     explained = [name for name in model.features if name not in IDENTITY]  # who they are is never a reason
     probability, contribution = contributions(model.predict, frame[model.features], model.reference, explained)
     with translation.override(settings.LANGUAGE_CODE):
         reasons = top_reasons(frame, contribution)
-    bands = risk_band(probability, high=float(params["band_high"]), medium=float(params["band_medium"]))
-    regions = dict(zip(active["customer_id"], active["region_id"], strict=True))
+    bands = risk_band(probability, high=float(job.result["band_high"]), medium=float(job.result["band_medium"]))
+    regions = now["region_id"].to_dict()
     probability = np.clip(np.round(probability, 4), 0, 1)
     rows = [
         ChurnScore(
@@ -209,7 +223,12 @@ def score_run(job, lo: int, hi: int) -> int:
         for cid, p, band, why in zip(frame["customer_id"], probability, bands, reasons, strict=True)
     ]
     ChurnScore.objects.bulk_create(rows, batch_size=BATCH)
-    _customers_update(frame["customer_id"].tolist(), probability.tolist(), reasons)
+    # A past cut-off scores customers who have left since (that is how a model is judged against what happened);
+    # only the ones still active get the risk on their record.
+    active = frame["customer_id"].map(now["status"]).eq("active").to_numpy()
+    ids = frame["customer_id"].to_numpy()
+    kept = [why for why, is_active in zip(reasons, active, strict=True) if is_active]
+    _customers_update(ids[active].tolist(), probability[active].tolist(), kept)
     return len(frame)
 
 

@@ -43,13 +43,12 @@ def label_events(customer_ids: list[int], *, until: datetime.date) -> tuple[pd.D
     return products, moves
 
 
-def active_customers(lo: int, hi: int) -> pd.DataFrame:
-    """customer_id and region_id of the active customers with ``lo <= id < hi``: the ones scoring writes to."""
+def customers_now(lo: int, hi: int) -> pd.DataFrame:
+    """customer_id, region_id and today's status of the customers with ``lo <= id < hi``."""
     return _frame(
-        f"""SELECT id, region_id FROM {Customer._meta.db_table}
-            WHERE id >= %(lo)s AND id < %(hi)s AND status = 'active'""",
+        f"""SELECT id, region_id, status FROM {Customer._meta.db_table} WHERE id >= %(lo)s AND id < %(hi)s""",
         {"lo": lo, "hi": hi},
-        ["customer_id", "region_id"],
+        ["customer_id", "region_id", "status"],
     )
 
 

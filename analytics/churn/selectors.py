@@ -20,9 +20,9 @@ def churn_latest_model() -> ModelVersion | None:
 
 
 def churn_scores_visible_to(user, *, latest_only: bool = True) -> QuerySet[ChurnScore]:
-    """Churn scores of the user's region (and grid); all regions for province staff. By default only the newest
-    scoring run's rows, which is what the work list shows."""
-    scores = ChurnScore.objects.select_related(
+    """Churn scores of customers still active, in the user's region (and grid); all regions for province staff. By
+    default only the newest scoring run's rows, which is what the work list shows."""
+    scores = ChurnScore.objects.filter(customer__status="active").select_related(
         "customer__party", "customer__region", "customer__account_manager", "model"
     )
     if latest_only:

@@ -79,6 +79,26 @@ def test_training_saves_a_calibrated_model_with_out_of_time_quality_then_scoring
     chunk = score.chunks.order_by("seq").first()
     churn_jobs.score_run(score, chunk.lo, chunk.hi)
     assert scores.count() == before
+    assert score.result["band_high"] == pytest.approx(5 * m["train_positive_rate"], abs=1e-4)
+
+    # A past cut-off scores who held a line then, including customers who have left since, for judging the model
+    # against what happened; their record does not get a risk, and the work list shows active customers only.
+    past = datetime.date(2026, 9, 16)
+    job_run_now(JobKind.CHURN_SCORE, as_of=past)
+    left_since = [cid for cid, day in history.churned_on.items() if day > past]
+    assert ChurnScore.objects.filter(as_of=past, customer_id__in=left_since).count() == len(left_since) == 24
+    assert not Customer.objects.filter(pk__in=left_since, churn_risk__isnull=False).exists()
+    from analytics.churn.selectors import churn_scores_visible_to
+
+    listed = churn_scores_visible_to(history.owner, latest_only=False).filter(as_of=past)  # a Hefei call agent
+    assert listed.exists() and not listed.filter(customer_id__in=left_since).exists()
+
+
+def test_band_thresholds_follow_the_models_churn_rate_unless_given():
+    params = churn_jobs.DEFAULTS
+    assert churn_jobs.band_thresholds(params, {"train_positive_rate": 0.02}) == (0.1, 0.04)
+    assert churn_jobs.band_thresholds({**params, "band_high": 0.3, "band_medium": 0.1}, {}) == (0.3, 0.1)
+    assert churn_jobs.band_thresholds(params, {}) == (0.15, 0.06)  # no rate recorded: 3 %
 
 
 def test_too_little_history_fails_the_job_with_a_readable_error(customer_history, model_dir):
