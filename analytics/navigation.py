@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from crm.ui.navigation import OVERSIGHT, NavItem, register
+from crm.ui.navigation import OVERSIGHT, WORK, NavItem, register
 
 
 def register_navigation() -> None:
@@ -15,8 +15,9 @@ def register_navigation() -> None:
                 OVERSIGHT, 476, icon="⚠")
     )  # fmt: skip
     register(
-        NavItem("analytics-churn", _("Retention work list"), "analytics:churn_worklist", ("accounts.view_dashboards",),
-                OVERSIGHT, 477, icon="↺")
+        NavItem("analytics-churn", _("Retention work list"), "analytics:churn_worklist", (), WORK, 45, icon="↺",
+                any_of=("accounts.view_dashboards", "accounts.run_campaigns", "accounts.manage_key_accounts",
+                        "accounts.handle_interactions"))
     )  # fmt: skip
     register(
         NavItem("analytics-segments", _("Customer segments"), "analytics:segments", ("accounts.view_dashboards",),
@@ -25,6 +26,10 @@ def register_navigation() -> None:
     register(
         NavItem("analytics-credit", _("Credit scores"), "analytics:credit_scores", ("accounts.view_dashboards",),
                 OVERSIGHT, 479, icon="✓")
+    )  # fmt: skip
+    register(
+        NavItem("analytics-features", _("Customer features"), "analytics:feature_catalog",
+                ("accounts.view_dashboards",), OVERSIGHT, 481, icon="≣")
     )  # fmt: skip
     register(
         NavItem("analytics-jobs", _("Analytics jobs"), "analytics:jobs", ("accounts.view_dashboards",), OVERSIGHT,

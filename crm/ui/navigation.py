@@ -23,6 +23,7 @@ class NavItem:
     staff_only: bool = False  # Django admin access (is_staff)
     icon: str = "•"
     url_args: tuple = field(default_factory=tuple)
+    any_of: tuple[str, ...] = ()  # besides ``permissions`` (all needed), at least one of these when given
 
     def url(self) -> str:
         try:
@@ -32,6 +33,8 @@ class NavItem:
 
     def visible_to(self, user) -> bool:
         if self.staff_only and not user.is_staff:
+            return False
+        if self.any_of and not any(user.has_perm(p) for p in self.any_of):
             return False
         return all(user.has_perm(p) for p in self.permissions)
 
