@@ -15,12 +15,14 @@ from crm.accounts.selectors import visibility_scope
 from ..models import CollectionTask, CustomerBill, DunningCase
 from ..models.dunning import LIVE_CASE_STATES
 
-# Age buckets (账龄) by days overdue: key, label, first day, last day (None = no end).
+# Age buckets (账龄) by days overdue: key, label, first day, last day (None = no end). The one definition: the
+# collection work lists and the arrears dashboard (analytics.dashboards.finance) both use it.
 BUCKETS = [
     ("0-30", _("0–30 days"), 0, 30),
     ("31-60", _("31–60 days"), 31, 60),
     ("61-90", _("61–90 days"), 61, 90),
-    ("90+", _("over 90 days"), 91, None),
+    ("91-180", _("91–180 days"), 91, 180),
+    (">180", _("over 180 days"), 181, None),
 ]
 
 

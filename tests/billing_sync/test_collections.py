@@ -55,8 +55,14 @@ def test_a_hefei_clerk_sees_only_hefei_cases_with_buckets_and_totals(client, cas
     assert response.status_code == 200
     assert sorted(_names(response)) == sorted(["张伟明", "合肥华信科技有限公司"])
     totals = {b["key"]: (b["count"], b["arrears"]) for b in response.context["buckets"]}
-    assert totals == {"0-30": (1, Decimal("80.00")), "31-60": (1, Decimal("900.00")), "61-90": (0, 0), "90+": (0, 0)}
-    assert response.context["chart"]["arrears"] == [80.0, 900.0, 0.0, 0.0]
+    assert totals == {
+        "0-30": (1, Decimal("80.00")),
+        "31-60": (1, Decimal("900.00")),
+        "61-90": (0, 0),
+        "91-180": (0, 0),
+        ">180": (0, 0),
+    }
+    assert response.context["chart"]["arrears"] == [80.0, 900.0, 0.0, 0.0, 0.0]
     assert "region" not in response.context["filterset"].filters  # a regional user does not choose the region
 
     # Wuhu's case is not there, not even by its address.
@@ -72,7 +78,7 @@ def test_province_staff_see_every_region_and_filter_by_region_bucket_amount_and_
     url = reverse("collections:list")
     assert len(_names(client.get(url))) == 3
     assert _names(client.get(url, {"region": wuhu.pk})) == ["张伟"]
-    assert _names(client.get(url, {"bucket": "90+"})) == ["张伟"]
+    assert _names(client.get(url, {"bucket": "91-180"})) == ["张伟"]
     assert _names(client.get(url, {"bucket": "31-60"})) == ["合肥华信科技有限公司"]
     assert sorted(_names(client.get(url, {"min_amount": "70"}))) == sorted(["张伟明", "合肥华信科技有限公司"])
     assert _names(client.get(url, {"q": "A00000000002"})) == ["张伟"]
@@ -82,7 +88,7 @@ def test_province_staff_see_every_region_and_filter_by_region_bucket_amount_and_
     agency_hand_over(case=cases["zhang"], agency="安徽信达催收", actor=manager)
     assert _names(client.get(url, {"agency": "信达"})) == ["张伟明"]
     totals = {b["key"]: b["count"] for b in client.get(url, {"region": hefei.pk}).context["buckets"]}
-    assert totals == {"0-30": 1, "31-60": 1, "61-90": 0, "90+": 0}  # totals follow the filters
+    assert totals == {"0-30": 1, "31-60": 1, "61-90": 0, "91-180": 0, ">180": 0}  # totals follow the filters
 
 
 def test_export_csv_and_excel_of_the_filtered_cases(client, cases, make_staff):
