@@ -32,8 +32,10 @@ class IndexRow:
         return self.answered - self.satisfied
 
 
-def _percent(part: int, whole: int) -> Decimal | None:
-    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1")) if whole else None
+def satisfaction_percent(satisfied: int, answered: int) -> Decimal | None:
+    """The satisfaction index (满意度指数): satisfied answers in percent of the answered surveys, one decimal. The one
+    definition, used by this page and by the satisfaction dashboard's aggregate table."""
+    return (Decimal(satisfied) * 100 / answered).quantize(Decimal("0.1")) if answered else None
 
 
 def _product_kind_labels() -> dict[str, str]:
@@ -80,7 +82,7 @@ def satisfaction_index(
             label=names.get(c[field], c[field]) if c[field] not in (None, "") else _("(none)"),
             answered=c["answered"],
             satisfied=c["satisfied"],
-            index=_percent(c["satisfied"], c["answered"]),
+            index=satisfaction_percent(c["satisfied"], c["answered"]),
         )
         for c in counts
     ]
@@ -90,7 +92,9 @@ def satisfaction_index(
 def satisfaction_total(rows: list[IndexRow]) -> IndexRow:
     answered = sum(r.answered for r in rows)
     satisfied = sum(r.satisfied for r in rows)
-    return IndexRow(key=None, label="", answered=answered, satisfied=satisfied, index=_percent(satisfied, answered))
+    return IndexRow(
+        key=None, label="", answered=answered, satisfied=satisfied, index=satisfaction_percent(satisfied, answered)
+    )
 
 
 def care_tasks_open(user) -> QuerySet[CareTask]:

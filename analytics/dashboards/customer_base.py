@@ -1,1 +1,456 @@
-"""Dashboard: customer_base (filled by its owner)."""
+"""Customer base dashboard (客户规模): customers by class, level, segment, value and activity group at the end of the
+period, net adds and churn per month, the churn-risk distribution of the newest scoring run with the size of the
+retention work lists, and level migration (等级迁移). Aggregate tables ``customer_base_monthly`` and
+``level_migration_monthly``."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections import defaultdict
+from urllib.parse import urlencode
+
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Cast, Coalesce, Floor, Least, TruncDate, TruncMonth
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from analytics.churn.selectors import churn_latest_run
+from analytics.models import ChurnScore, CustomerBaseMonthly, LevelMigrationMonthly
+from analytics.models.scores import RiskBand
+from crm.accounts.models import Region
+from customers.models import ActivityGroup, Customer, ServiceLevel, ServiceLevelChange, ServiceLevelThreshold
+
+from .base import Chart, Column, Dashboard, DashboardData, Figure, Filters, Table, region_filter, register_dashboard
+from .marts import MartSpec, register_mart
+
+# --- Months -------------------------------------------------------------------------------------------------------
+
+
+def month_starts(since: datetime.date, until: datetime.date) -> list[datetime.date]:
+    """The first days of the months touching [since, until], in order."""
+    months, month = [], since.replace(day=1)
+    while month <= until:
+        months.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def month_end(month: datetime.date) -> datetime.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def month_label(month: datetime.date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def region_names(ids) -> dict[int | None, str]:
+    names: dict[int | None, str] = dict(
+        Region.objects.filter(pk__in=[i for i in ids if i is not None]).values_list("pk", "name")
+    )
+    names[None] = _("(none)")
+    return names
+
+
+# --- Refreshers ---------------------------------------------------------------------------------------------------
+
+DIMENSIONS = ("region_id", "customer_class", "service_level", "segment", "value_group", "activity_group")
+
+
+def _customers_with_dates():
+    """Customers (not prospects) with the day they joined (入网: ``since``, else when they were recorded) and, for the
+    churned, the day their last product ended: the status says they left, the termination date says when."""
+    from orders.models import Product
+
+    last_end = (
+        Product.objects.filter(customer=OuterRef("pk"))
+        .values("customer")
+        .annotate(last=Max("termination_date"))
+        .values("last")
+    )
+    return (
+        Customer.objects.exclude(status=Customer.Status.PROSPECT)
+        .annotate(joined=Coalesce("since", TruncDate("created_at")), left=Subquery(last_end))
+        .order_by()
+    )
+
+
+def refresh_customer_base(since: datetime.date, until: datetime.date) -> int:
+    """Rebuild the months of [since, until]: customers at each month's end by today's region, class, level, segment
+    and groups (the customer table keeps no history of them), those who joined and those who left in the month."""
+    CustomerBaseMonthly.objects.filter(month__gte=since.replace(day=1), month__lte=until).delete()
+    churned = Customer.Status.CHURNED
+    rows = []
+    for month in month_starts(since, until):
+        end = month_end(month)
+        counts = (
+            _customers_with_dates()
+            .filter(joined__lte=end)
+            .exclude(Q(status=churned) & (Q(left__isnull=True) | Q(left__lt=month)))
+            .values(*DIMENSIONS)
+            .annotate(
+                customers=Count("id", filter=~Q(status=churned) | Q(left__gt=end)),
+                added=Count("id", filter=Q(joined__gte=month)),
+                churned=Count("id", filter=Q(status=churned, left__gte=month, left__lte=end)),
+            )
+        )
+        rows.extend(
+            CustomerBaseMonthly(
+                month=month,
+                **{k: c[k] or "" for k in DIMENSIONS[1:]},
+                region_id=c["region_id"],
+                customers=c["customers"],
+                added=c["added"],
+                churned=c["churned"],
+            )
+            for c in counts
+            if c["customers"] or c["added"] or c["churned"]
+        )
+    CustomerBaseMonthly.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def refresh_level_migration(since: datetime.date, until: datetime.date) -> int:
+    """Rebuild the months of [since, until] from the level changes: customers per month, region, from → to. A first
+    level (no "from") is not a move and is left out."""
+    first = since.replace(day=1)
+    LevelMigrationMonthly.objects.filter(month__gte=first, month__lte=until).delete()
+    counts = (
+        ServiceLevelChange.objects.filter(changed_at__date__gte=first, changed_at__date__lte=month_end(until))
+        .exclude(from_level="")
+        .exclude(from_level=F("to_level"))
+        .annotate(month=TruncMonth("changed_at"))
+        .values("month", "customer__region_id", "from_level", "to_level")
+        .annotate(customers=Count("customer_id", distinct=True))
+        .order_by()
+    )
+    rows = [
+        LevelMigrationMonthly(
+            month=_as_date(c["month"]),
+            region_id=c["customer__region_id"],
+            from_level=c["from_level"],
+            to_level=c["to_level"],
+            customers=c["customers"],
+        )
+        for c in counts
+    ]
+    LevelMigrationMonthly.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def _as_date(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+register_mart(MartSpec(name="customer_base_monthly", refresh=refresh_customer_base, monthly=True, default_days=31))
+register_mart(MartSpec(name="level_migration_monthly", refresh=refresh_level_migration, monthly=True, default_days=31))
+
+
+# --- Reads --------------------------------------------------------------------------------------------------------
+
+
+def level_ranks() -> dict[str, tuple[str, int]]:
+    """(class, rank) of each level from the level table (服务等级标准): a move is up or down within a class only."""
+    return {
+        level: (customer_class, rank)
+        for customer_class, level, rank in ServiceLevelThreshold.objects.values_list("customer_class", "level", "rank")
+    }
+
+
+def level_direction(from_level: str, to_level: str, ranks: dict[str, tuple[str, int]]) -> int:
+    """+1 up, -1 down, 0 when the levels are not comparable (another class, or not in the level table)."""
+    a, b = ranks.get(from_level), ranks.get(to_level)
+    if a is None or b is None or a[0] != b[0] or a[1] == b[1]:
+        return 0
+    return 1 if b[1] > a[1] else -1
+
+
+def churn_risk_distribution(filters: Filters, user) -> dict:
+    """Active customers of the newest scoring run per region and band, and per probability decile (the population
+    of the retention work list, 挽留工作台)."""
+    latest = churn_latest_run()
+    if latest is None:
+        return {"as_of": None, "bands": {}, "deciles": [0] * 10}
+    scores = region_filter(filters, user)(
+        ChurnScore.objects.filter(as_of=latest[0], model_id=latest[1], customer__status=Customer.Status.ACTIVE)
+    ).order_by()
+    bands: dict[int | None, dict[str, int]] = defaultdict(dict)
+    for row in scores.values("region_id", "band").annotate(n=Count("id")):
+        bands[row["region_id"]][row["band"]] = row["n"]
+    decile = Least(Cast(Floor(F("probability") * 10), IntegerField()), 9)
+    deciles = [0] * 10
+    for row in scores.annotate(decile=decile).values("decile").annotate(n=Count("id")):
+        deciles[int(row["decile"])] += row["n"]
+    return {"as_of": latest[0], "bands": dict(bands), "deciles": deciles}
+
+
+def worklist_url(region_id: int | None) -> str:
+    query = {"band": RiskBand.HIGH.value}
+    if region_id is not None:
+        query["region"] = str(region_id)
+    return f"{reverse('analytics:churn_worklist')}?{urlencode(query)}"
+
+
+# --- Dashboard ----------------------------------------------------------------------------------------------------
+
+
+def _group_table(key, title, label, rows, names, total) -> Table:
+    shown = [
+        {
+            "group": str(names.get(r["value"], r["value"])) if r["value"] else _("(none)"),
+            "customers": r["customers"],
+            "share": round(100.0 * r["customers"] / total, 1) if total else None,
+        }
+        for r in rows
+    ]
+    columns = [
+        Column("group", label),
+        Column("customers", _("Customers"), "int"),
+        Column("share", _("Share"), "percent"),
+    ]
+    return Table(key=key, title=title, columns=columns, rows=shown)
+
+
+@register_dashboard
+class CustomerBaseDashboard(Dashboard):
+    key = "customers"
+    title = gettext_lazy("Customer base (客户规模)")
+    description = gettext_lazy(
+        "Customers by class, level, segment, value and activity group; net adds and churn per month; churn risk and "
+        "retention work lists; level migration."
+    )
+    marts = ("customer_base_monthly", "level_migration_monthly")
+    default_period = "12m"
+    order = 20
+
+    def build(self, user, filters: Filters) -> DashboardData:
+        narrow = region_filter(filters, user)
+        first, last = filters.months
+        base = narrow(CustomerBaseMonthly.objects.all()).order_by()
+        at_end = base.filter(month=last)
+
+        # Customers at the end of the period's last month, one table per dimension.
+        labels = {
+            "customer_class": (_("Class"), dict(Customer.CustomerClass.choices)),
+            "service_level": (_("Level"), dict(ServiceLevel.choices)),
+            "segment": (_("Segment"), {}),
+            "value_group": (_("Value group"), dict(ActivityGroup.choices)),
+            "activity_group": (_("Activity group"), dict(ActivityGroup.choices)),
+        }
+        total = at_end.aggregate(n=Sum("customers"))["n"] or 0
+        tables, charts = [], []
+        for dim, (label, names) in labels.items():
+            rows = [
+                {"value": r[dim], "customers": r["customers"]}
+                for r in at_end.values(dim).annotate(customers=Sum("customers")).order_by("-customers", dim)
+                if r["customers"]
+            ]
+            table = _group_table(
+                f"by_{dim}", _("Customers by %(what)s") % {"what": label.lower()}, label, rows, names, total
+            )
+            tables.append(table)
+            kind = "pie" if dim != "segment" else "columns"
+            if kind == "pie":
+                data = {"items": [{"name": r["group"], "value": r["customers"]} for r in table.rows]}
+            else:
+                data = {
+                    "categories": [r["group"] for r in table.rows],
+                    "series": [{"name": str(_("Customers")), "values": [r["customers"] for r in table.rows]}],
+                }
+            charts.append(Chart(f"by_{dim}", table.title, kind, data))
+
+        # Net adds and churn per month.
+        per_month = {
+            r["month"]: r
+            for r in base.filter(month__gte=first, month__lte=last)
+            .values("month")
+            .annotate(customers=Sum("customers"), added=Sum("added"), churned=Sum("churned"))
+        }
+        months = month_starts(first, last)
+        trend = []
+        for m in months:
+            r = per_month.get(m, {"customers": 0, "added": 0, "churned": 0})
+            trend.append(
+                {
+                    "month": month_label(m),
+                    "customers": r["customers"],
+                    "added": r["added"],
+                    "churned": r["churned"],
+                    "net": r["added"] - r["churned"],
+                }
+            )
+        tables.append(
+            Table(
+                key="per_month",
+                title=_("Net adds and churn per month"),
+                columns=[
+                    Column("month", _("Month")),
+                    Column("customers", _("Customers at the month's end"), "int"),
+                    Column("added", _("New"), "int"),
+                    Column("churned", _("Churned"), "int"),
+                    Column("net", _("Net adds"), "int"),
+                ],
+                rows=trend,
+            )
+        )
+        charts.append(
+            Chart(
+                "per_month",
+                _("Net adds and churn per month"),
+                "line",
+                {
+                    "categories": [r["month"] for r in trend],
+                    "series": [
+                        {"name": str(_("New")), "values": [r["added"] for r in trend]},
+                        {"name": str(_("Churned")), "values": [r["churned"] for r in trend]},
+                        {"name": str(_("Net adds")), "values": [r["net"] for r in trend]},
+                    ],
+                },
+            )
+        )
+        added = sum(r["added"] for r in trend)
+        churned = sum(r["churned"] for r in trend)
+
+        # Churn risk of the newest scoring run and the retention work lists.
+        risk = churn_risk_distribution(filters, user)
+        names = region_names(risk["bands"].keys())
+        band_rows, links = [], {}
+        ordered = sorted(risk["bands"].items(), key=lambda kv: -kv[1].get(RiskBand.HIGH, 0))
+        for i, (region_id, bands) in enumerate(ordered):
+            band_rows.append(
+                {
+                    "region": names.get(region_id, region_id),
+                    "high": bands.get(RiskBand.HIGH, 0),
+                    "medium": bands.get(RiskBand.MEDIUM, 0),
+                    "low": bands.get(RiskBand.LOW, 0),
+                    "scored": sum(bands.values()),
+                }
+            )
+            links[i] = worklist_url(region_id)
+        high = sum(r["high"] for r in band_rows)
+        note = (
+            _("Scoring run of %(day)s; active customers.") % {"day": risk["as_of"]}
+            if risk["as_of"]
+            else _("No churn scoring run yet.")
+        )
+        tables.append(
+            Table(
+                key="churn_risk",
+                title=_("Churn risk and retention work lists per region"),
+                columns=[
+                    Column("region", _("Region")),
+                    Column("high", _("High risk (work list)"), "int"),
+                    Column("medium", _("Medium risk"), "int"),
+                    Column("low", _("Low risk"), "int"),
+                    Column("scored", _("Scored"), "int"),
+                ],
+                rows=band_rows,
+                links=links,
+                note=note,
+            )
+        )
+        charts.append(
+            Chart(
+                "churn_bands",
+                _("Churn risk bands per region"),
+                "columns",
+                {
+                    "categories": [str(r["region"]) for r in band_rows],
+                    "stacked": True,
+                    "series": [
+                        {"name": str(RiskBand(b).label), "values": [r[b] for r in band_rows]} for b in RiskBand.values
+                    ],
+                    "links": [links[i] for i in range(len(band_rows))],
+                },
+            )
+        )
+        decile_rows = [{"decile": f"{10 * i}–{10 * (i + 1)} %", "customers": n} for i, n in enumerate(risk["deciles"])]
+        tables.append(
+            Table(
+                key="churn_deciles",
+                title=_("Customers per churn probability decile"),
+                columns=[Column("decile", _("Churn probability")), Column("customers", _("Customers"), "int")],
+                rows=decile_rows,
+                note=note,
+            )
+        )
+        charts.append(
+            Chart(
+                "churn_deciles",
+                _("Customers per churn probability decile"),
+                "columns",
+                {
+                    "categories": [r["decile"] for r in decile_rows],
+                    "series": [{"name": str(_("Customers")), "values": [r["customers"] for r in decile_rows]}],
+                },
+            )
+        )
+
+        # Level migration over the period.
+        moves = list(
+            narrow(LevelMigrationMonthly.objects.filter(month__gte=first, month__lte=last))
+            .values("from_level", "to_level")
+            .annotate(customers=Sum("customers"))
+            .order_by("from_level", "to_level")
+        )
+        ranks = level_ranks()
+        level_names = dict(ServiceLevel.choices)
+        up = down = 0
+        move_rows = []
+        for m in moves:
+            direction = level_direction(m["from_level"], m["to_level"], ranks)
+            up += m["customers"] if direction > 0 else 0
+            down += m["customers"] if direction < 0 else 0
+            move_rows.append(
+                {
+                    "from": str(level_names.get(m["from_level"], m["from_level"])),
+                    "to": str(level_names.get(m["to_level"], m["to_level"])),
+                    "customers": m["customers"],
+                    "direction": {1: _("up"), -1: _("down")}.get(direction, ""),
+                }
+            )
+        tables.append(
+            Table(
+                key="level_migration",
+                title=_("Level migration (等级迁移)"),
+                columns=[
+                    Column("from", _("From")),
+                    Column("to", _("To")),
+                    Column("customers", _("Customers"), "int"),
+                    Column("direction", _("Direction")),
+                ],
+                rows=move_rows,
+            )
+        )
+        order = sorted(
+            {lv for m in moves for lv in (m["from_level"], m["to_level"])},
+            key=lambda lv: (ranks.get(lv, ("~", 0))[0], -ranks.get(lv, ("", 0))[1], lv),
+        )
+        axis = [str(level_names.get(lv, lv)) for lv in order]
+        charts.append(
+            Chart(
+                "level_migration",
+                _("Level migration: from (rows) → to (columns)"),
+                "heat",
+                {
+                    "x": axis,
+                    "y": axis,
+                    "series": str(_("Customers")),
+                    "values": [
+                        [order.index(m["to_level"]), order.index(m["from_level"]), m["customers"]] for m in moves
+                    ],
+                },
+            )
+        )
+
+        figures = [
+            Figure(_("Customers"), total),
+            Figure(_("New in the period"), added),
+            Figure(_("Churned in the period"), churned),
+            Figure(_("Net adds"), added - churned, good=(added >= churned) if (added or churned) else None),
+            Figure(_("High churn risk (work list)"), high),
+            Figure(_("Moved up a level"), up),
+            Figure(_("Moved down a level"), down),
+        ]
+        return DashboardData(figures=figures, charts=charts, tables=tables)
