@@ -1,1 +1,0 @@
-"""Dashboard: network (filled by its owner)."""
