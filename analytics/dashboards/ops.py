@@ -1,1 +1,0 @@
-"""Dashboard: ops (filled by its owner)."""
