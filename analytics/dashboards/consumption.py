@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from analytics.models import ConsumptionMonthly
+from analytics.segments.rfm import SEGMENT_BY_CODE
 from billing_sync.models import BillItem, CustomerBill, UsageMonthly
 from customers.models import ActivityGroup, Customer
 from orders.models import Product, ProductOffering, ProductSpecification
@@ -38,6 +39,7 @@ GROUPINGS = {
     "behaviour_segment": gettext_lazy("Usage behaviour"),
     "value_group": gettext_lazy("Value group"),
 }
+SEGMENT_LABELS = {code: segment.label for code, segment in SEGMENT_BY_CODE.items()}
 # Subscriptions not yet live do not count as holding a bundle.
 NOT_LIVE = ("created", "pendingActive")
 
@@ -191,7 +193,7 @@ class ConsumptionDashboard(Dashboard):
         narrow = region_filter(filters, user)
         months = narrow(ConsumptionMonthly.objects.filter(month__gte=first, month__lte=last)).order_by()
         label = GROUPINGS[by]
-        names = dict(ActivityGroup.choices) if by == "value_group" else {}
+        names = {"value_group": dict(ActivityGroup.choices), "segment": SEGMENT_LABELS}.get(by, {})
         rows = usage_by_group(months, by)
         for r in rows:
             r["group"] = str(names.get(r["group"], r["group"])) if r["group"] else _("(none)")

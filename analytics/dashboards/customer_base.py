@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from analytics.churn.selectors import churn_latest_run
 from analytics.models import ChurnScore, CustomerBaseMonthly, LevelMigrationMonthly
 from analytics.models.scores import RiskBand
+from analytics.segments.rfm import SEGMENT_BY_CODE
 from crm.accounts.models import Region
 from customers.models import ActivityGroup, Customer, ServiceLevel, ServiceLevelChange, ServiceLevelThreshold
 
@@ -234,7 +235,7 @@ class CustomerBaseDashboard(Dashboard):
         labels = {
             "customer_class": (_("Class"), dict(Customer.CustomerClass.choices)),
             "service_level": (_("Level"), dict(ServiceLevel.choices)),
-            "segment": (_("Segment"), {}),
+            "segment": (_("Segment"), {code: segment.label for code, segment in SEGMENT_BY_CODE.items()}),
             "value_group": (_("Value group"), dict(ActivityGroup.choices)),
             "activity_group": (_("Activity group"), dict(ActivityGroup.choices)),
         }

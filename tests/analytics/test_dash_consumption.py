@@ -53,7 +53,7 @@ def consumption(db, hefei, wuhu):
     make_bill(c2, NOV, "30.00")
     make_product(c2, bundle=True, start=datetime.date(2025, 1, 1), end=datetime.date(2026, 10, 15))
 
-    c3 = make_customer(hefei, segment="At risk")
+    c3 = make_customer(hefei, segment="at_risk")
     _usage(make_product(c3), NOV, sms=5)
     pending = make_product(c3, bundle=True, start=None)
     pending.status = "created"
@@ -82,7 +82,7 @@ def test_the_aggregate_per_month(consumption, hefei, wuhu):
     refresh_consumption(OCT, datetime.date(2026, 11, 30))
 
     assert _mart(NOV, region_id=hefei.pk, segment="Champions") == (2, 1, 90, 400, 10, 20, 180)
-    assert _mart(NOV, region_id=hefei.pk, segment="At risk") == (1, 0, 0, 0, 5, 0, 0)
+    assert _mart(NOV, region_id=hefei.pk, segment="at_risk") == (1, 0, 0, 0, 5, 0, 0)
     assert _mart(NOV, region_id=hefei.pk, segment="") == (1, 1, 0, 0, 0, 0, 250)
     assert _mart(NOV, region_id=wuhu.pk) == (1, 0, 2, 2, 2, 0, 60)
     assert _mart(OCT) == (1, 0, 1, 0, 0, 0, 80)
@@ -119,14 +119,14 @@ def test_the_province_dashboard(consumption, make_staff):
     assert champions["customers"] == 3 and champions["voice"] == 30.67 and champions["data"] == 134.0
     assert champions["sms"] == 4.0 and champions["vas"] == 6.67 and champions["spend"] == 80.0
     assert champions["bundle"] == 33.3
-    assert usage["At risk"]["bundle"] == 0.0 and usage["(none)"]["bundle"] == 100.0
+    assert usage["At risk (重要保持客户)"]["bundle"] == 0.0 and usage["(none)"]["bundle"] == 100.0
     bands = {r["band"]: r["customers"] for r in _rows(page, "spend_bands")}
     assert bands == {"0-30": 2, "30-60": 1, "60-100": 0, "100-200": 1, ">200": 1}
     figures = _figures(page)
     assert figures["Customer-months"] == 5 and figures["Spend per customer and month"] == 98.0
     assert figures["With a bundle"] == 40.0
     mix = next(c for c in page.context["data"].charts if c.key == "usage_mix").data
-    at_risk = mix["categories"].index("At risk")
+    at_risk = mix["categories"].index("At risk (重要保持客户)")  # the segment's name, not its code
     assert [s["values"][at_risk] for s in mix["series"]] == [0.0, 0.0, 100.0, 0.0]  # messages only
     bundle = next(c for c in page.context["data"].charts if c.key == "bundle_uptake").data
     assert dict(zip(bundle["categories"], bundle["values"], strict=True))["Champions"] == 33.3
