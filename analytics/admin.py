@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .fraud.detectors import DEFAULT_PARAMS, ParamsError, params_for
-from .models import FraudAlert, FraudRule
+from .models import FraudAlert, FraudRule, NumberRange
 
 # --- fraud: the rule base (tuned here) and the alerts (read-mostly) -----------------------------------------------
 
@@ -68,3 +68,13 @@ class FraudAlertAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# --- competitor analysis: the number ranges per network (号段), data the business keeps up to date -----------------
+
+
+@admin.register(NumberRange)
+class NumberRangeAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "operator", "is_own", "note")
+    list_filter = ("operator", "is_own")
+    search_fields = ("prefix", "note")

@@ -44,6 +44,7 @@ def line(key: str, region, *, grid=None, offering="plan-a", number: str | None =
         region=region,
         service_number=number or f"1890000{key:0>4}",
         status="active",
+        start_date=datetime.date(2025, 1, 1),
     )
 
 

@@ -1,1 +1,0 @@
-"""Dashboard: competitor (filled by its owner)."""
