@@ -202,8 +202,19 @@ def _normalised(frames: FeatureFrames) -> FeatureFrames:
     return FeatureFrames(as_of=frames.as_of, **changes)
 
 
-def build_features(frames: FeatureFrames) -> pd.DataFrame:
-    """One row per customer of ``frames.customers``: ``customer_id``, ``as_of`` and every catalogue column."""
+def _competitor_share(competitor: pd.DataFrame | None, index: pd.Index) -> pd.Series:
+    """Calls with competitor networks / identified calls (0 without identified calls)."""
+    if competitor is None or competitor.empty:
+        return pd.Series(0.0, index=index)
+    calls = competitor.drop_duplicates("customer_id").set_index("customer_id")
+    identified = pd.to_numeric(calls["identified_calls"]).astype("float64")
+    share = pd.to_numeric(calls["competitor_calls"]).astype("float64") / identified.where(identified > 0)
+    return share.reindex(index).fillna(0.0)
+
+
+def build_features(frames: FeatureFrames, competitor: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per customer of ``frames.customers``: ``customer_id``, ``as_of`` and every catalogue column.
+    ``competitor`` (``features.competitor.competitor_calls``) gives ``competitor_share_3m``; without it, 0."""
     frames = _normalised(frames)
     customers = frames.customers.drop_duplicates("customer_id").set_index("customer_id").sort_index()
     index = customers.index
@@ -215,7 +226,7 @@ def build_features(frames: FeatureFrames) -> pd.DataFrame:
     out["tenure_months"] = tenure.fillna(0).clip(lower=0).astype("float64")
     out = out.join(_holdings(frames, index)).join(_usage(frames, index)).join(_bills(frames, index))
     out = out.join(_tickets(frames, index))
-    out["competitor_share_3m"] = 0.0
+    out["competitor_share_3m"] = _competitor_share(competitor, index)
     out = out[list(FEATURE_NAMES)]
     for name in FEATURE_NAMES:
         if name not in CATEGORICAL and name != "months_to_contract_end":

@@ -103,8 +103,9 @@ CATALOG: tuple[Feature, ...] = (
             "callcenter.TroubleTicket.product", False, WRONG),
     Feature("suspensions_12m", _("Suspension orders (停机) in the last 12 months."),
             "orders.ProductOrder order_type suspend", False, WRONG),
-    Feature("competitor_share_3m", _("Share of calls with competitor networks. Always 0 until competitor analysis "
-                                     "(issue 9) feeds it."), "(not yet fed)", False, WRONG),
+    Feature("competitor_share_3m", _("Share of the voice calls with a known mobile number (号段) that were with "
+                                     "competitor networks, in the last 3 full months."),
+            "billing_sync.UsageRecord.other_number × analytics.NumberRange", False, WRONG),
 )  # fmt: skip
 
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in CATALOG)

@@ -13,6 +13,7 @@ from analytics.models import CustomerFeatures
 
 from .build import build_features
 from .catalog import CATEGORICAL, FEATURE_NAMES
+from .competitor import competitor_calls
 from .loader import load_frames
 
 BATCH = 2000
@@ -21,7 +22,7 @@ BATCH = 2000
 @transaction.atomic
 def features_replace(*, as_of: datetime.date, lo: int, hi: int, job=None) -> int:
     """Build the features of customers ``lo <= id < hi`` at ``as_of`` and replace what the store had for them."""
-    built = build_features(load_frames(as_of, lo, hi))
+    built = build_features(load_frames(as_of, lo, hi), competitor=competitor_calls(as_of, lo, hi))
     CustomerFeatures.objects.filter(as_of=as_of, customer_id__gte=lo, customer_id__lt=hi).delete()
     rows = []
     for record in built.to_dict("records"):
