@@ -29,7 +29,7 @@ from .base import (
     region_filter,
     register_dashboard,
 )
-from .customer_base import month_end, month_starts
+from .customer_base.marts import month_end, month_starts
 from .marts import MartSpec, register_mart
 
 # Bands of a customer's bills of the month in yuan, upper bound included: the last band has none.

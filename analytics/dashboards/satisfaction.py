@@ -21,7 +21,7 @@ from feedback.models import SurveyAnswer, SurveyInvitation
 from feedback.selectors import satisfaction_percent
 
 from .base import Chart, Column, Dashboard, DashboardData, Figure, Filters, Table, region_filter, register_dashboard
-from .customer_base import month_end, region_names
+from .customer_base.marts import month_end, region_names
 from .marts import MartSpec, register_mart
 
 # The product lines managers compare (固话, 移动, 宽带): the specification kinds each takes, the rest is "other".

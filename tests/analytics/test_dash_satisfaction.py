@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from analytics.dashboards.customer_base import region_names
+from analytics.dashboards.customer_base.marts import region_names
 from analytics.dashboards.marts import mart_refresh
 from analytics.dashboards.satisfaction import refresh_satisfaction
 from analytics.models import CustomerBaseMonthly, SatisfactionMonthly, TicketDaily

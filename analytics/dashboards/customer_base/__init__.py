@@ -5,193 +5,35 @@ retention work lists, and level migration (等级迁移). Aggregate tables ``cus
 
 from __future__ import annotations
 
-import calendar
-import datetime
-from collections import defaultdict
-from urllib.parse import urlencode
-
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Cast, Coalesce, Floor, Least, TruncDate, TruncMonth
-from django.urls import reverse
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics.churn.selectors import churn_latest_run
-from analytics.models import ChurnScore, CustomerBaseMonthly, LevelMigrationMonthly
+from analytics.models import CustomerBaseMonthly, LevelMigrationMonthly
 from analytics.models.scores import RiskBand
 from analytics.segments.rfm import SEGMENT_BY_CODE
-from crm.accounts.models import Region
-from customers.models import ActivityGroup, Customer, ServiceLevel, ServiceLevelChange, ServiceLevelThreshold
+from customers.models import ActivityGroup, Customer, ServiceLevel
 
-from .base import Chart, Column, Dashboard, DashboardData, Figure, Filters, Table, region_filter, register_dashboard
-from .marts import MartSpec, register_mart
+from ..base import Chart, Column, Dashboard, DashboardData, Figure, Filters, Table, region_filter, register_dashboard
+from .marts import (
+    month_end,
+    month_label,
+    month_starts,
+    refresh_customer_base,
+    refresh_level_migration,
+    region_names,
+)
+from .selectors import churn_risk_distribution, level_direction, level_ranks, worklist_url
 
-# --- Months -------------------------------------------------------------------------------------------------------
-
-
-def month_starts(since: datetime.date, until: datetime.date) -> list[datetime.date]:
-    """The first days of the months touching [since, until], in order."""
-    months, month = [], since.replace(day=1)
-    while month <= until:
-        months.append(month)
-        month = (month + datetime.timedelta(days=32)).replace(day=1)
-    return months
-
-
-def month_end(month: datetime.date) -> datetime.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
-
-
-def month_label(month: datetime.date) -> str:
-    return f"{month:%Y-%m}"
-
-
-def region_names(ids) -> dict[int | None, str]:
-    names: dict[int | None, str] = dict(
-        Region.objects.filter(pk__in=[i for i in ids if i is not None]).values_list("pk", "name")
-    )
-    names[None] = _("(none)")
-    return names
-
-
-# --- Refreshers ---------------------------------------------------------------------------------------------------
-
-DIMENSIONS = ("region_id", "customer_class", "service_level", "segment", "value_group", "activity_group")
-
-
-def _customers_with_dates():
-    """Customers (not prospects) with the day they joined (入网: ``since``, else when they were recorded) and, for the
-    churned, the day their last product ended: the status says they left, the termination date says when."""
-    from orders.models import Product
-
-    last_end = (
-        Product.objects.filter(customer=OuterRef("pk"))
-        .values("customer")
-        .annotate(last=Max("termination_date"))
-        .values("last")
-    )
-    return (
-        Customer.objects.exclude(status=Customer.Status.PROSPECT)
-        .annotate(joined=Coalesce("since", TruncDate("created_at")), left=Subquery(last_end))
-        .order_by()
-    )
-
-
-def refresh_customer_base(since: datetime.date, until: datetime.date) -> int:
-    """Rebuild the months of [since, until]: customers at each month's end by today's region, class, level, segment
-    and groups (the customer table keeps no history of them), those who joined and those who left in the month."""
-    CustomerBaseMonthly.objects.filter(month__gte=since.replace(day=1), month__lte=until).delete()
-    churned = Customer.Status.CHURNED
-    rows = []
-    for month in month_starts(since, until):
-        end = month_end(month)
-        counts = (
-            _customers_with_dates()
-            .filter(joined__lte=end)
-            .exclude(Q(status=churned) & (Q(left__isnull=True) | Q(left__lt=month)))
-            .values(*DIMENSIONS)
-            .annotate(
-                customers=Count("id", filter=~Q(status=churned) | Q(left__gt=end)),
-                added=Count("id", filter=Q(joined__gte=month)),
-                churned=Count("id", filter=Q(status=churned, left__gte=month, left__lte=end)),
-            )
-        )
-        rows.extend(
-            CustomerBaseMonthly(
-                month=month,
-                **{k: c[k] or "" for k in DIMENSIONS[1:]},
-                region_id=c["region_id"],
-                customers=c["customers"],
-                added=c["added"],
-                churned=c["churned"],
-            )
-            for c in counts
-            if c["customers"] or c["added"] or c["churned"]
-        )
-    CustomerBaseMonthly.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
-
-
-def refresh_level_migration(since: datetime.date, until: datetime.date) -> int:
-    """Rebuild the months of [since, until] from the level changes: customers per month, region, from → to. A first
-    level (no "from") is not a move and is left out."""
-    first = since.replace(day=1)
-    LevelMigrationMonthly.objects.filter(month__gte=first, month__lte=until).delete()
-    counts = (
-        ServiceLevelChange.objects.filter(changed_at__date__gte=first, changed_at__date__lte=month_end(until))
-        .exclude(from_level="")
-        .exclude(from_level=F("to_level"))
-        .annotate(month=TruncMonth("changed_at"))
-        .values("month", "customer__region_id", "from_level", "to_level")
-        .annotate(customers=Count("customer_id", distinct=True))
-        .order_by()
-    )
-    rows = [
-        LevelMigrationMonthly(
-            month=_as_date(c["month"]),
-            region_id=c["customer__region_id"],
-            from_level=c["from_level"],
-            to_level=c["to_level"],
-            customers=c["customers"],
-        )
-        for c in counts
-    ]
-    LevelMigrationMonthly.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
-
-
-def _as_date(value) -> datetime.date:
-    return value.date() if isinstance(value, datetime.datetime) else value
-
-
-register_mart(MartSpec(name="customer_base_monthly", refresh=refresh_customer_base, monthly=True, default_days=31))
-register_mart(MartSpec(name="level_migration_monthly", refresh=refresh_level_migration, monthly=True, default_days=31))
-
-
-# --- Reads --------------------------------------------------------------------------------------------------------
-
-
-def level_ranks() -> dict[str, tuple[str, int]]:
-    """(class, rank) of each level from the level table (服务等级标准): a move is up or down within a class only."""
-    return {
-        level: (customer_class, rank)
-        for customer_class, level, rank in ServiceLevelThreshold.objects.values_list("customer_class", "level", "rank")
-    }
-
-
-def level_direction(from_level: str, to_level: str, ranks: dict[str, tuple[str, int]]) -> int:
-    """+1 up, -1 down, 0 when the levels are not comparable (another class, or not in the level table)."""
-    a, b = ranks.get(from_level), ranks.get(to_level)
-    if a is None or b is None or a[0] != b[0] or a[1] == b[1]:
-        return 0
-    return 1 if b[1] > a[1] else -1
-
-
-def churn_risk_distribution(filters: Filters, user) -> dict:
-    """Active customers of the newest scoring run per region and band, and per probability decile (the population
-    of the retention work list, 挽留工作台)."""
-    latest = churn_latest_run()
-    if latest is None:
-        return {"as_of": None, "bands": {}, "deciles": [0] * 10}
-    scores = region_filter(filters, user)(
-        ChurnScore.objects.filter(as_of=latest[0], model_id=latest[1], customer__status=Customer.Status.ACTIVE)
-    ).order_by()
-    bands: dict[int | None, dict[str, int]] = defaultdict(dict)
-    for row in scores.values("region_id", "band").annotate(n=Count("id")):
-        bands[row["region_id"]][row["band"]] = row["n"]
-    decile = Least(Cast(Floor(F("probability") * 10), IntegerField()), 9)
-    deciles = [0] * 10
-    for row in scores.annotate(decile=decile).values("decile").annotate(n=Count("id")):
-        deciles[int(row["decile"])] += row["n"]
-    return {"as_of": latest[0], "bands": dict(bands), "deciles": deciles}
-
-
-def worklist_url(region_id: int | None) -> str:
-    query = {"band": RiskBand.HIGH.value}
-    if region_id is not None:
-        query["region"] = str(region_id)
-    return f"{reverse('analytics:churn_worklist')}?{urlencode(query)}"
-
+__all__ = [
+    "CustomerBaseDashboard",
+    "month_end",
+    "month_label",
+    "month_starts",
+    "refresh_customer_base",
+    "refresh_level_migration",
+    "region_names",
+]
 
 # --- Dashboard ----------------------------------------------------------------------------------------------------
 
