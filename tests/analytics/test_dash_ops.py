@@ -270,6 +270,10 @@ def test_a_regional_manager_stays_in_their_region(ops, hefei, wuhu, make_staff):
     assert client.get(URL, {**PERIOD, "grid": ops["g1"].pk}).status_code == 404
     assert client.get(URL, {**PERIOD, "team": ops["t1"].pk}).status_code == 404
     assert client.get(URL, {**PERIOD, "grid": "x"}).status_code == 404
+    # a province manager who picks another region in the filters leaves the grid they were in
+    province = _client(make_staff(Role.MANAGER)).get(URL, {**PERIOD, "region": wuhu.pk, "grid": ops["g1"].pk})
+    assert province.status_code == 200
+    assert [label for label, _url in province.context["data"].breadcrumbs] == ["Province", "芜湖"]
 
 
 @pytest.mark.django_db
