@@ -15,7 +15,7 @@ from customers.models import Customer
 
 from ..finance import months_between, next_month
 from ..marts import MartSpec, register_mart
-from ..network.marts import day_bounds
+from ..network.marts import day_bounds, db_datetime
 
 # A shift is listed when the customer made this many identified calls in each window and the competitors' share
 # rose by at least RISE (0.15 = 15 percentage points).
@@ -44,8 +44,9 @@ def month_shift(month: datetime.date, by: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
-def local_start(day: datetime.date) -> datetime.datetime:
-    return day_bounds(day)[0]
+def local_start(day: datetime.date):
+    """The start of a local day as a raw-SQL parameter."""
+    return db_datetime(day_bounds(day)[0])
 
 
 _MONTHLY_SQL = """
@@ -104,7 +105,7 @@ GROUP BY u.customer_id, nr.operator
 """
 
 
-def shifts_for(month: datetime.date, end: datetime.datetime | None = None) -> list[CompetitorShift]:
+def shifts_for(month: datetime.date) -> list[CompetitorShift]:
     """Customers whose share of identified calls with competitor networks rose by RISE or more: the 3 months ending
     with ``month`` against the 3 before (fewer where the usage records kept do not reach that far; a customer needs
     MIN_CALLS identified calls in each window)."""
@@ -117,7 +118,7 @@ def shifts_for(month: datetime.date, end: datetime.datetime | None = None) -> li
     params = {
         "recent": local_start(month_shift(month, 1 - WINDOW_MONTHS)),
         "start": local_start(month_shift(month, 1 - 2 * WINDOW_MONTHS)),
-        "end": end or local_start(next_month(month)),
+        "end": local_start(next_month(month)),
         "no": False,
         "min_calls": MIN_CALLS,
     }

@@ -27,6 +27,11 @@ def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime
     return start, datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
 
 
+def db_datetime(value: datetime.datetime):
+    """A datetime as a raw-SQL parameter: SQLite stores naive UTC text, which an aware parameter would not match."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
 def days_between(since: datetime.date, until: datetime.date) -> list[datetime.date]:
     return [since + datetime.timedelta(days=i) for i in range((until - since).days + 1)]
 
@@ -73,7 +78,7 @@ def usage_hourly_refresh(since: datetime.date, until: datetime.date) -> int:
         )
         with connection.cursor() as cursor:
             # GROUP BY 2 (the hour): PostgreSQL does not match two copies of a parameterised expression.
-            cursor.execute(sql, [day, *hour_params, start, end])
+            cursor.execute(sql, [day, *hour_params, db_datetime(start), db_datetime(end)])
             rows += max(cursor.rowcount, 0)
     return rows
 
@@ -86,7 +91,7 @@ def cells_daily_refresh(since: datetime.date, until: datetime.date) -> int:
         start, end = day_bounds(day)
         CellDaily.objects.filter(day=day).delete()
         with connection.cursor() as cursor:
-            cursor.execute(sql, [day, start, end])
+            cursor.execute(sql, [day, db_datetime(start), db_datetime(end)])
             rows += max(cursor.rowcount, 0)
     return rows
 
