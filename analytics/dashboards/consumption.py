@@ -34,10 +34,11 @@ from .marts import MartSpec, register_mart
 
 # Bands of a customer's bills of the month in yuan, upper bound included: the last band has none.
 SPEND_BANDS = (("0-30", 30), ("30-60", 60), ("60-100", 100), ("100-200", 200), (">200", None))
+# ?by= choices: the column, its heading, and how titles name it.
 GROUPINGS = {
-    "segment": gettext_lazy("Segment (RFM)"),
-    "behaviour_segment": gettext_lazy("Usage behaviour"),
-    "value_group": gettext_lazy("Value group"),
+    "segment": (gettext_lazy("Segment (RFM)"), gettext_lazy("segment")),
+    "behaviour_segment": (gettext_lazy("Usage behaviour"), gettext_lazy("usage behaviour")),
+    "value_group": (gettext_lazy("Value group"), gettext_lazy("value group")),
 }
 SEGMENT_LABELS = {code: segment.label for code, segment in SEGMENT_BY_CODE.items()}
 # Subscriptions not yet live do not count as holding a bundle.
@@ -148,7 +149,7 @@ def usage_by_group(queryset, field: str) -> list[dict]:
                 "group": r[field],
                 "customers": n,
                 "voice": _avg(r["voice_minutes"], n),
-                "data": _avg(r["data_mb"], n),
+                "data": _avg(r["data_mb"] / 1024, n),
                 "sms": _avg(r["sms"], n),
                 "vas": _avg(r["vas_revenue"], n),
                 "spend": _avg(r["spend"], n),
@@ -192,7 +193,7 @@ class ConsumptionDashboard(Dashboard):
         first, last = filters.months
         narrow = region_filter(filters, user)
         months = narrow(ConsumptionMonthly.objects.filter(month__gte=first, month__lte=last)).order_by()
-        label = GROUPINGS[by]
+        label, what = GROUPINGS[by]
         names = {"value_group": dict(ActivityGroup.choices), "segment": SEGMENT_LABELS}.get(by, {})
         rows = usage_by_group(months, by)
         for r in rows:
@@ -201,12 +202,12 @@ class ConsumptionDashboard(Dashboard):
 
         usage = Table(
             key="usage",
-            title=_("Usage and spend per customer and month by %(what)s") % {"what": label.lower()},
+            title=_("Usage and spend per customer and month by %(what)s") % {"what": what},
             columns=[
                 Column("group", label),
                 Column("customers", _("Customer-months"), "int"),
                 Column("voice", _("Voice minutes"), "amount"),
-                Column("data", _("Data (MB)"), "amount"),
+                Column("data", _("Data (GB)"), "amount"),
                 Column("sms", _("Messages"), "amount"),
                 Column("vas", _("Value-added services (yuan)"), "amount"),
                 Column("spend", _("Spend (yuan)"), "amount"),
@@ -221,7 +222,7 @@ class ConsumptionDashboard(Dashboard):
         shares = usage_mix(rows)
         mix_chart = Chart(
             "usage_mix",
-            _("Usage mix by %(what)s (against the average customer, 100 %%)") % {"what": label.lower()},
+            _("Usage mix by %(what)s (against the average customer, 100 %%)") % {"what": what},
             "columns",
             {
                 "categories": categories,
@@ -266,7 +267,7 @@ class ConsumptionDashboard(Dashboard):
         )
         bundle_chart = Chart(
             "bundle_uptake",
-            _("Bundle uptake by %(what)s (%%)") % {"what": label.lower()},
+            _("Bundle uptake by %(what)s (%%)") % {"what": what},
             "percent",
             {
                 "categories": categories,
@@ -281,10 +282,10 @@ class ConsumptionDashboard(Dashboard):
         n = totals["customers"]
         figures = [
             Figure(_("Customer-months"), n),
-            Figure(_("Spend per customer and month"), _avg(totals["spend"], n), _("yuan")),
+            Figure(_("Spend per customer and month"), _avg(totals["spend"], n), " " + _("yuan")),
             Figure(_("Voice minutes per customer and month"), _avg(totals["voice_minutes"], n)),
-            Figure(_("Data per customer and month"), _avg(totals["data_mb"], n), "MB"),
-            Figure(_("Value-added services per customer and month"), _avg(totals["vas_revenue"], n), _("yuan")),
+            Figure(_("Data per customer and month"), _avg(totals["data_mb"] / 1024, n), " GB"),
+            Figure(_("Value-added services per customer and month"), _avg(totals["vas_revenue"], n), " " + _("yuan")),
             Figure(_("With a bundle"), percent(totals["bundle_customers"], n), "%"),
         ]
         return DashboardData(figures=figures, charts=[mix_chart, spend_chart, bundle_chart], tables=[usage, spend])

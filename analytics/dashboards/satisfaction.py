@@ -284,18 +284,22 @@ class SatisfactionDashboard(Dashboard):
             return Chart(key, title, "bar", data)
 
         charts = [
-            index_chart("by_region", _("Satisfaction (%) per region"), by_region, region_links),
-            index_chart("by_product_line", _("Satisfaction (%) per product line"), by_line),
-            index_chart("by_team", _("Satisfaction (%) per team"), by_team),
-            Chart(
-                "complaints",
-                _("Complaints per 10,000 customers"),
-                "columns",
-                {
-                    "categories": [str(r["region"]) for r in complaints],
-                    "series": [{"name": str(_("Per 10,000 customers")), "values": [r["rate"] for r in complaints]}],
-                },
-            ),
+            chart
+            for chart in (
+                index_chart("by_region", _("Satisfaction (%) per region"), by_region, region_links),
+                index_chart("by_product_line", _("Satisfaction (%) per product line"), by_line),
+                index_chart("by_team", _("Satisfaction (%) per team"), by_team),
+                Chart(
+                    "complaints",
+                    _("Complaints per 10,000 customers"),
+                    "columns",
+                    {
+                        "categories": [str(r["region"]) for r in complaints],
+                        "series": [{"name": str(_("Per 10,000 customers")), "values": [r["rate"] for r in complaints]}],
+                    },
+                ),
+            )
+            if chart.data["categories"]  # no empty chart frames
         ]
 
         index = satisfaction_percent(totals["satisfied"], totals["answered"])
@@ -308,7 +312,7 @@ class SatisfactionDashboard(Dashboard):
             Figure(
                 _("Average rating"),
                 round(Decimal(totals["rating_sum"]) / totals["ratings"], 2) if totals["ratings"] else None,
-                "/ 5",
+                "/5",
             ),
             Figure(_("Complaints per 10,000 customers"), rate_per_customers(complaints_total, customers_total)),
             Figure(_("Repeat complaints"), sum(r["repeat"] for r in complaints)),

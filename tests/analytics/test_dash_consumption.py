@@ -20,6 +20,7 @@ from .dash_h7_fixtures import account_of, client_for, make_bill, make_customer, 
 
 OCT, NOV = datetime.date(2026, 10, 1), datetime.date(2026, 11, 1)
 PAGE = "/analytics/dashboards/consumption/"
+GB = 1024 * 1024  # in KB
 PERIOD = {"period": "custom", "date_from": "2026-11-01", "date_to": "2026-11-30"}
 
 
@@ -37,19 +38,19 @@ def _usage(product, month, *, seconds=0, kb=0, sms=0):
 
 @pytest.fixture
 def consumption(db, hefei, wuhu):
-    """Hefei in November: c1 Champions (30 min, 100 MB, 10 SMS on two lines; 150 yuan bill of which 20 VAS; a live
-    bundle), c2 Champions (60 min, 300 MB; 30 yuan; its bundle ended in October), c3 At risk (5 SMS, no bill; a bundle
+    """Hefei in November: c1 Champions (30 min, 100 GB, 10 SMS on two lines; 150 yuan bill of which 20 VAS; a live
+    bundle), c2 Champions (60 min, 300 GB; 30 yuan; its bundle ended in October), c3 At risk (5 SMS, no bill; a bundle
     ordered but not live), c4 no segment (no usage; 250 yuan; bundle from 20 Nov); c5 only in October. Wuhu: c6
-    Champions (2 min, 2 MB, 2 SMS; 60 yuan)."""
+    Champions (2 min, 2 GB, 2 SMS; 60 yuan)."""
     c1 = make_customer(hefei, segment="Champions", value_group="high", behaviour="data-heavy")
     line, second, vas = make_product(c1), make_product(c1), make_product(c1, kind="vas")
     make_product(c1, bundle=True, start=datetime.date(2025, 1, 1))
-    _usage(line, NOV, seconds=600, kb=102400, sms=10)
+    _usage(line, NOV, seconds=600, kb=100 * GB, sms=10)
     _usage(second, NOV, seconds=1200)
     make_bill(c1, NOV, "150.00", [(line, "130.00"), (vas, "20.00")])
 
     c2 = make_customer(hefei, segment="Champions", value_group="medium")
-    _usage(make_product(c2), NOV, seconds=3600, kb=307200)
+    _usage(make_product(c2), NOV, seconds=3600, kb=300 * GB)
     make_bill(c2, NOV, "30.00")
     make_product(c2, bundle=True, start=datetime.date(2025, 1, 1), end=datetime.date(2026, 10, 15))
 
@@ -68,7 +69,7 @@ def consumption(db, hefei, wuhu):
     make_bill(c5, OCT, "80.00")
 
     c6 = make_customer(wuhu, segment="Champions")
-    _usage(make_product(c6), NOV, seconds=120, kb=2048, sms=2)
+    _usage(make_product(c6), NOV, seconds=120, kb=2 * GB, sms=2)
     make_bill(c6, NOV, "60.00")
 
 
@@ -81,10 +82,10 @@ def _mart(month, **dims):
 def test_the_aggregate_per_month(consumption, hefei, wuhu):
     refresh_consumption(OCT, datetime.date(2026, 11, 30))
 
-    assert _mart(NOV, region_id=hefei.pk, segment="Champions") == (2, 1, 90, 400, 10, 20, 180)
+    assert _mart(NOV, region_id=hefei.pk, segment="Champions") == (2, 1, 90, 400 * 1024, 10, 20, 180)
     assert _mart(NOV, region_id=hefei.pk, segment="at_risk") == (1, 0, 0, 0, 5, 0, 0)
     assert _mart(NOV, region_id=hefei.pk, segment="") == (1, 1, 0, 0, 0, 0, 250)
-    assert _mart(NOV, region_id=wuhu.pk) == (1, 0, 2, 2, 2, 0, 60)
+    assert _mart(NOV, region_id=wuhu.pk) == (1, 0, 2, 2 * 1024, 2, 0, 60)
     assert _mart(OCT) == (1, 0, 1, 0, 0, 0, 80)
     bands = {b: _mart(NOV, spend_band=b)[0] for b in ("0-30", "30-60", "60-100", "100-200", ">200")}
     assert bands == {"0-30": 2, "30-60": 1, "60-100": 0, "100-200": 1, ">200": 1}  # 30.00 is in 0-30

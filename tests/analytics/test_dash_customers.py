@@ -194,3 +194,14 @@ def test_the_page_reads_a_bounded_number_of_queries(base, make_staff, django_ass
     client = client_for(make_staff(Role.MANAGER))
     with django_assert_max_num_queries(30):
         assert client.get(PAGE, PERIOD).status_code == 200
+
+
+def test_before_the_first_scoring_run_the_risk_charts_are_left_out(base, make_staff):
+    _refresh_all()
+    ChurnScore.objects.all().delete()
+    page = client_for(make_staff(Role.MANAGER)).get(PAGE, PERIOD)
+
+    keys = {c.key for c in page.context["data"].charts}
+    assert "churn_bands" not in keys and "churn_deciles" not in keys and "per_month" in keys
+    assert _table(page, "churn_risk").rows == [] and "No churn scoring run yet." in page.content.decode()
+    assert _figures(page)["High churn risk (work list)"] == 0

@@ -35,6 +35,19 @@ __all__ = [
     "region_names",
 ]
 
+
+def has_data(chart: Chart) -> bool:
+    """An empty pie, column or heat chart is left out (before the first scoring run, a month without level moves);
+    the monthly line stays, its zeros say something."""
+    if chart.kind == "pie":
+        return any(item["value"] for item in chart.data["items"])
+    if chart.kind == "heat":
+        return bool(chart.data["values"])
+    if chart.kind == "columns":
+        return any(v for series in chart.data["series"] for v in series["values"])
+    return True
+
+
 # --- Dashboard ----------------------------------------------------------------------------------------------------
 
 
@@ -296,4 +309,4 @@ class CustomerBaseDashboard(Dashboard):
             Figure(_("Moved up a level"), up),
             Figure(_("Moved down a level"), down),
         ]
-        return DashboardData(figures=figures, charts=charts, tables=tables)
+        return DashboardData(figures=figures, charts=[c for c in charts if has_data(c)], tables=tables)
