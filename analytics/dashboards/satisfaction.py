@@ -33,6 +33,11 @@ PRODUCT_LINES = {
     "iptv": "broadband",
     "dia": "broadband",
 }
+SOURCE_LABELS = {
+    "ticket": gettext_lazy("After a trouble ticket"),
+    "work_order": gettext_lazy("After a work order"),
+    "other": gettext_lazy("Other"),
+}
 LINE_LABELS = {
     "fixed": gettext_lazy("Fixed line (固话)"),
     "mobile": gettext_lazy("Mobile (移动)"),
@@ -256,6 +261,12 @@ class SatisfactionDashboard(Dashboard):
             _index_table("by_region", _("Satisfaction per region"), _("Region"), by_region, region_links),
             _index_table("by_product_line", _("Satisfaction per product line"), _("Product line"), by_line),
             _index_table("by_team", _("Satisfaction per team"), _("Team"), by_team),
+            _index_table(
+                "by_source",
+                _("Satisfaction by what the survey was about"),
+                _("Survey"),
+                _index_rows(surveys, "source", SOURCE_LABELS),
+            ),
             Table(
                 key="complaints",
                 title=_("Complaints per 10,000 customers"),

@@ -162,5 +162,5 @@ def test_exports_and_bounded_queries(consumption, make_staff, django_assert_max_
     assert "Champions" in cells and ">200" in cells
     csv = client.get(PAGE, {**PERIOD, "export": "csv", "table": "spend_bands"}).content.decode("utf-8-sig")
     assert "100-200" in csv
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(12):
         assert client.get(PAGE, PERIOD).status_code == 200

@@ -192,7 +192,7 @@ def test_export_holds_the_tables(base, make_staff):
 def test_the_page_reads_a_bounded_number_of_queries(base, make_staff, django_assert_max_num_queries):
     _refresh_all()
     client = client_for(make_staff(Role.MANAGER))
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(22):
         assert client.get(PAGE, PERIOD).status_code == 200
 
 
