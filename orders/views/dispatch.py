@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -29,6 +30,7 @@ from ..services import work
 from ..services.intake import OrderStateError
 
 DISPATCH = "accounts.dispatch_work_orders"
+VIEW_READ_ONLY = "accounts.view_dashboards"
 SERVICE_ERRORS = (work.WorkOrderError, OrderStateError, ValueError, PermissionError)
 
 
@@ -220,8 +222,11 @@ class ResumeForm(forms.Form):
 
 
 @login_required
-@permission_required(DISPATCH, raise_exception=True)
 def work_order_detail_view(request, wo_no: str, hold_form=None, resume_form=None):
+    # Dispatchers work the order; managers reach it read-only from the operations dashboard's list of late work.
+    dispatcher = request.user.has_perm(DISPATCH)
+    if not dispatcher and not request.user.has_perm(VIEW_READ_ONLY):
+        raise PermissionDenied
     try:
         work_order = selectors.work_order_detail(request.user, wo_no)
     except WorkOrder.DoesNotExist as exc:
@@ -235,10 +240,11 @@ def work_order_detail_view(request, wo_no: str, hold_form=None, resume_form=None
         "assignments": list(work_order.assignments.all()),
         "hold_form": hold_form or HoldForm(),
         "resume_form": resume_form or ResumeForm(),
-        "can_hold": work_order.state in ("open", "assigned", "inProgress"),
-        "can_resume": work_order.state == WorkOrder.State.HELD,
-        "can_assign": work_order.state not in ("completed", "cancelled"),
-        "has_people_step": any(s.state == "open" and s.kind in (StepKind.BACK_OFFICE, StepKind.CARE) for s in steps),
+        "can_hold": dispatcher and work_order.state in ("open", "assigned", "inProgress"),
+        "can_resume": dispatcher and work_order.state == WorkOrder.State.HELD,
+        "can_assign": dispatcher and work_order.state not in ("completed", "cancelled"),
+        "has_people_step": dispatcher
+        and any(s.state == "open" and s.kind in (StepKind.BACK_OFFICE, StepKind.CARE) for s in steps),
     }
     return render(request, "orders/dispatch/work_order.html", context)
 

@@ -307,3 +307,16 @@ def test_retention_step_needs_an_outcome(client, zhang, network):
     order.refresh_from_db()
     line.refresh_from_db()
     assert order.state == "cancelled" and line.status == Product.Status.ACTIVE
+
+
+def test_a_manager_reads_a_work_order_without_its_actions_and_a_clerk_is_refused(client, zhang, network, make_staff):
+    wo = broadband(network, zhang)
+    url = reverse("orders:work_order_detail", args=[wo.wo_no])
+
+    client.force_login(make_staff("manager"))
+    page = client.get(url).content.decode()
+    assert wo.wo_no in page and 'data-testid="hold-form"' not in page and assign_url(wo) not in page
+    client.force_login(network.dispatcher)
+    assert 'data-testid="hold-form"' in client.get(url).content.decode()
+    client.force_login(network.clerk)
+    assert client.get(url).status_code == 403
