@@ -95,6 +95,11 @@ def test_customers_at_each_month_end_with_adds_and_churn(base, hefei, wuhu):
     assert _sum(OCT, region_id=wuhu.pk) == (0, 0, 0)
     assert _sum(NOV, service_level="1A", customer_class="key_account") == (1, 0, 0)
     assert _sum(OCT, segment="At risk") == (0, 0, 1)
+    # Levels at each month's end from the level changes: c1 was silver until 2 Oct, c3 silver from 10 Sep, c5 silver
+    # from 20 Nov (basic before).
+    assert _sum(SEP, service_level="silver") == (2, 0, 0) and _sum(SEP, service_level="gold") == (0, 0, 0)
+    assert _sum(OCT, service_level="gold") == (1, 0, 0) and _sum(OCT, service_level="silver") == (0, 0, 1)
+    assert _sum(NOV, region_id=wuhu.pk, service_level="silver") == (1, 1, 0)
 
 
 def test_refreshing_again_replaces_the_months(base):

@@ -67,9 +67,24 @@ def _customers_with_dates():
     )
 
 
+def _level_at(end: datetime.date):
+    """The level a customer held at the end of a day, from the level changes (等级变更记录): the last change by then,
+    else what the first later change moved them from, else today's level."""
+    changes = ServiceLevelChange.objects.filter(customer=OuterRef("pk"))
+    return Coalesce(
+        Subquery(changes.filter(changed_at__date__lte=end).order_by("-changed_at", "-id").values("to_level")[:1]),
+        Subquery(
+            changes.filter(changed_at__date__gt=end).exclude(from_level="").order_by("changed_at", "id")
+            .values("from_level")[:1]
+        ),
+        F("service_level"),
+    )  # fmt: skip
+
+
 def refresh_customer_base(since: datetime.date, until: datetime.date) -> int:
-    """Rebuild the months of [since, until]: customers at each month's end by today's region, class, level, segment
-    and groups (the customer table keeps no history of them), those who joined and those who left in the month."""
+    """Rebuild the months of [since, until]: customers at each month's end by their level then (from the level
+    changes) and today's region, class, segment and groups (the customer table keeps no history of those), those
+    who joined and those who left in the month."""
     CustomerBaseMonthly.objects.filter(month__gte=since.replace(day=1), month__lte=until).delete()
     churned = Customer.Status.CHURNED
     rows = []
@@ -79,7 +94,8 @@ def refresh_customer_base(since: datetime.date, until: datetime.date) -> int:
             _customers_with_dates()
             .filter(joined__lte=end)
             .exclude(Q(status=churned) & (Q(left__isnull=True) | Q(left__lt=month)))
-            .values(*DIMENSIONS)
+            .annotate(level_then=_level_at(end))
+            .values(*(d if d != "service_level" else "level_then" for d in DIMENSIONS))
             .annotate(
                 customers=Count("id", filter=~Q(status=churned) | Q(left__gt=end)),
                 added=Count("id", filter=Q(joined__gte=month)),
@@ -89,7 +105,8 @@ def refresh_customer_base(since: datetime.date, until: datetime.date) -> int:
         rows.extend(
             CustomerBaseMonthly(
                 month=month,
-                **{k: c[k] or "" for k in DIMENSIONS[1:]},
+                **{k: c[k] or "" for k in DIMENSIONS[1:] if k != "service_level"},
+                service_level=c["level_then"] or "",
                 region_id=c["region_id"],
                 customers=c["customers"],
                 added=c["added"],
