@@ -281,3 +281,34 @@ def back_office_queue(user) -> QuerySet[WorkOrderStep]:
         steps, region_lookup="work_order__region_id", grid_lookup="work_order__grid_id"
     )
     return steps.order_by(F("due_at").asc(nulls_last=True), "opened_at", "id")
+
+
+def overdue_condition(now: datetime.datetime) -> Q:
+    """Work orders past their deadline as a database condition (the board's "overdue only"), for counts elsewhere."""
+    return _overdue_condition(now)
+
+
+# The work types of the work-order templates and time limits (crm/sla, orders/migrations/0003), as people say them:
+# one table for the time-limit KPI page and the operations dashboard.
+WORK_TYPE_LABELS = {
+    "install": _("Install"),
+    "move": _("Move"),
+    "remove": _("Remove"),
+    "change": _("Change"),
+    "transfer": _("Transfer of ownership"),
+    "terminate": _("Terminate"),
+    "suspend": _("Suspend"),
+    "resume": _("Resume"),
+    "vas": _("Value-added service"),
+    "port_in": _("Port in"),
+    "port_out": _("Port out"),
+    "fault_outage": _("Fault: machine room outage"),
+    "fault_fixed": _("Fault: fixed line"),
+    "fault_broadband": _("Fault: broadband"),
+    "fault_dia": _("Fault: dedicated line"),
+    "fault_ip_supermarket": _("Fault: IP supermarket"),
+}
+
+
+def work_type_label(work_type: str) -> str:
+    return str(WORK_TYPE_LABELS.get(work_type, work_type))

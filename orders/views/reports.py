@@ -23,31 +23,13 @@ from crm.ui.exports import csv_response, day_start, query_without_export, xlsx_r
 
 from ..models import OrderType
 from ..selectors import reports as selectors
+from ..selectors.work import work_type_label
 
 DASHBOARDS = "accounts.view_dashboards"
 EXPORT = "accounts.export_lists"
 TOP_OUTLETS = 15
 KPI_DAYS = 30
 MAX_KPI_DAYS = 366
-
-# The work types of the work-order templates and time limits (crm/sla, orders/migrations/0003).
-WORK_TYPE_LABELS = {
-    "install": gettext_lazy("Install"),
-    "move": gettext_lazy("Move"),
-    "remove": gettext_lazy("Remove"),
-    "change": gettext_lazy("Change"),
-    "transfer": gettext_lazy("Transfer of ownership"),
-    "terminate": gettext_lazy("Terminate"),
-    "suspend": gettext_lazy("Suspend"),
-    "resume": gettext_lazy("Resume"),
-    "vas": gettext_lazy("Value-added service"),
-    "port_in": gettext_lazy("Port in"),
-    "port_out": gettext_lazy("Port out"),
-}
-
-
-def work_type_label(work_type: str) -> str:
-    return str(WORK_TYPE_LABELS.get(work_type, work_type))
 
 
 # --- Filters ---------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from callcenter.models import ReasonCategory
 from crm.accounts.models import Grid, OrgUnit, Region
 from crm.accounts.selectors import scoped_region
 from orders.models import ProductOrder, WorkOrder
+from orders.selectors.work import work_type_label as orders_work_type_label
 
 from ..base import (
     Chart,
@@ -35,26 +36,6 @@ from . import selectors
 from .marts import AGE_BUCKETS, BACKLOG_AGEING, TICKETS_DAILY, WORK_ORDERS_DAILY
 from .selectors import Drill
 
-# Work types of the templates and time limits (crm/sla). The order work types use the msgids of the time-limit KPI
-# page (orders/views/reports.py) so the catalogue translates both alike.
-WORK_TYPE_LABELS = {
-    "install": gettext_lazy("Install"),
-    "move": gettext_lazy("Move"),
-    "remove": gettext_lazy("Remove"),
-    "change": gettext_lazy("Change"),
-    "transfer": gettext_lazy("Transfer of ownership"),
-    "terminate": gettext_lazy("Terminate"),
-    "suspend": gettext_lazy("Suspend"),
-    "resume": gettext_lazy("Resume"),
-    "vas": gettext_lazy("Value-added service"),
-    "port_in": gettext_lazy("Port in"),
-    "port_out": gettext_lazy("Port out"),
-    "fault_outage": gettext_lazy("Fault: machine room outage"),
-    "fault_fixed": gettext_lazy("Fault: fixed line"),
-    "fault_broadband": gettext_lazy("Fault: broadband"),
-    "fault_dia": gettext_lazy("Fault: dedicated line"),
-    "fault_ip_supermarket": gettext_lazy("Fault: IP supermarket"),
-}
 LEVEL_TITLES = {
     "province": gettext_lazy("Breaches by region"),
     "region": gettext_lazy("Breaches by grid"),
@@ -64,7 +45,7 @@ LEVEL_COLUMNS = {"province": gettext_lazy("Region"), "region": gettext_lazy("Gri
 
 
 def work_type_label(work_type: str) -> str:
-    return str(WORK_TYPE_LABELS.get(work_type, work_type or _("(none)")))
+    return orders_work_type_label(work_type) if work_type else str(_("(none)"))
 
 
 def _hours(minutes: int, completed: int) -> float | None:
