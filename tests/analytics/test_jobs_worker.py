@@ -80,3 +80,25 @@ def test_a_job_whose_worker_is_killed_completes_on_resume_without_duplicates(cus
     assert job.chunks_done == job.chunks_total
     assert job.rows_done == 60
     assert set(JobChunk.objects.filter(job=job).values_list("status", flat=True)) == {"done"}
+
+
+def test_the_feature_store_job_runs_end_to_end_on_a_worker(transactional_db, django_db_serialized_rollback,
+                                                            customer_history, settings):  # fmt: skip
+    from analytics.models import CustomerFeatures
+
+    from .conftest import HISTORY_END
+
+    history = customer_history(n=60, churn_dates=[HISTORY_END - datetime.timedelta(days=200)])
+    with celery_worker(settings):
+        jobs.job_start(kind="features", as_of=HISTORY_END, params={"chunk_size": 10})
+        job = _wait_for(
+            lambda: AnalyticsJob.objects.filter(kind="features", status__in=["done", "failed"]).first(),
+            timeout=120, what="the features job",
+        )  # fmt: skip
+
+    assert job.status == "done", job.error
+    assert job.chunks_total >= 6 and job.chunks_done == job.chunks_total
+    built = CustomerFeatures.objects.filter(as_of=HISTORY_END)
+    # Everyone but the customer who left months before the cut-off held a line at it: one row each.
+    assert built.count() == len(history.customers) - 1 == job.rows_done
+    assert built.filter(voice_min_3m__gt=0).count() == built.count()
