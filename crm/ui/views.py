@@ -17,6 +17,7 @@ from crm.audit.selectors import actions_per_day, recent_activity
 
 from . import search as search_registry
 from . import selectors, services
+from .home_widgets import home_widgets
 
 HOME_ROLES = {
     "hall_clerk",
@@ -39,6 +40,7 @@ def home(request):
         context["activity_chart"] = actions_per_day(request.user, days=14)
     widgets = select_template([f"ui/home/{role}.html", "ui/home/none.html"]) if role in HOME_ROLES else None
     context["widgets_template"] = widgets.template.name if widgets else "ui/home/none.html"
+    context["w"] = home_widgets(role, request.user) if role in HOME_ROLES else {}
     return render(request, "ui/home.html", context)
 
 
