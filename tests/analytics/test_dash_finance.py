@@ -61,7 +61,11 @@ def books(hefei, wuhu):
             region=customer.region,
         )
 
-    products = {"a": product("a", plan, mobile), "b": product("b", bb, broadband), "d": product("d", plan, mobile)}
+    products = {
+        "a": product("a", plan, mobile),
+        "b": product("b", bb, broadband),
+        "d": product("d", plan, None),
+    }  # d: kind from the offering
     for key, channel in (("a", "own_hall"), ("b", "portal")):
         order = ProductOrder.objects.create(
             order_no=f"OF{key}", order_type="new", customer=made[key][0], channel=channel, region=made[key][0].region

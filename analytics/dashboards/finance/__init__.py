@@ -300,7 +300,7 @@ class FinanceDashboard(Dashboard):
                 _("Billing and collection per month"),
                 [
                     Column("month", _("month")),
-                    Column("billed", _("billed"), "amount"),
+                    Column("billed", _("billed, falling due in the month"), "amount"),
                     Column("collected", _("collected by the due date"), "amount"),
                     Column("rate", _("collection rate"), "percent"),
                     Column("written_off", _("written off"), "amount"),
@@ -315,6 +315,10 @@ class FinanceDashboard(Dashboard):
                     }
                     for f in flows
                 ],
+                note=_(
+                    "Bills count in the month they fall due (a month still running: those due so far); collected is "
+                    "what was paid by each bill's due date."
+                ),
             ),
         ]
         return data

@@ -60,6 +60,7 @@ JOIN {customer} c ON c.id = b.customer_id
 LEFT JOIN {product} p ON p.id = i.product_id
 LEFT JOIN {offering} o ON o.id = p.offering_id
 LEFT JOIN {spec} s ON s.id = p.specification_id
+LEFT JOIN {spec} os ON os.id = o.specification_id
 LEFT JOIN (
     SELECT oi.product_id, MIN(oi.order_id) AS order_id FROM {order_item} oi
     WHERE oi.action = 'add' AND oi.product_id IS NOT NULL GROUP BY oi.product_id
@@ -71,10 +72,10 @@ WHERE b.period_start >= %s AND b.period_start < %s
 _REVENUE_SQL = """
 INSERT INTO {revenue} (month, region_id, service_level, product_kind, offering_code, channel, revenue, customers,
                        subscriptions)
-SELECT %s, b.region_id, c.service_level, COALESCE(s.kind, ''), COALESCE(o.code, ''), COALESCE(fo.channel, ''),
+SELECT %s, b.region_id, c.service_level, COALESCE(s.kind, os.kind, ''), COALESCE(o.code, ''), COALESCE(fo.channel, ''),
        SUM(i.amount), COUNT(DISTINCT b.customer_id), COUNT(DISTINCT i.product_id)
 {source}
-GROUP BY b.region_id, c.service_level, COALESCE(s.kind, ''), COALESCE(o.code, ''), COALESCE(fo.channel, '')
+GROUP BY b.region_id, c.service_level, COALESCE(s.kind, os.kind, ''), COALESCE(o.code, ''), COALESCE(fo.channel, '')
 """
 
 _REVENUE_ROLLUP_SQL = """
@@ -219,10 +220,11 @@ def arrears_at(as_of: datetime.date) -> list[ArrearsMonthly]:
 
 
 def flows_of(month: datetime.date, as_of: datetime.date) -> list[ArrearsMonthly]:
-    """The month's flows per region: billed (bills dated in the month), what of it was paid by each bill's due date,
-    and the write-offs approved in the month."""
+    """The month's flows per region: billed (the bills falling due in the month, up to ``as_of``: every bill counts
+    once, when its due date has come), what of it was paid by each bill's due date, and the write-offs approved in
+    the month."""
     bills = list(
-        CustomerBill.objects.filter(bill_date__gte=month, bill_date__lt=next_month(month), bill_date__lte=as_of).only(
+        CustomerBill.objects.filter(due_date__gte=month, due_date__lt=next_month(month), due_date__lte=as_of).only(
             "id",
             "bill_no",
             "account_id",

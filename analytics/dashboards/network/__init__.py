@@ -50,7 +50,7 @@ class NetworkDashboard(Dashboard):
         data.figures = [
             Figure(_("Usage records"), f"{totals['records']:,}"),
             Figure(_("Voice minutes"), f"{totals['seconds'] // 60:,}"),
-            Figure(_("Data (GB)"), _f(totals["data_kb"] / 1024 / 1024, 2)),
+            Figure(_("Data (GB)"), f"{totals['data_kb'] / 1024 / 1024:,.1f}"),
             Figure(_("Charges"), f"{float(totals['charge']):,.2f}", " ¥"),
             Figure(_("Busiest hour"), f"{busiest:02d}:00" if busiest is not None else None),
         ]
