@@ -268,3 +268,36 @@ def test_a_regional_manager_sees_their_region_only_and_exports_it(books, make_st
     export = client.get("/analytics/dashboards/finance/", {**PERIOD, "export": "csv", "table": "arrears_ageing"})
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert ["over 180 days", "1", "200.0", "0.0"] in [r[:4] for r in rows]
+
+
+def test_an_approved_write_off_leaves_the_arrears_from_its_day_and_counts_in_its_month(books, make_staff, wuhu):
+    from billing_sync.models import DunningCase, WriteOff
+
+    customer, account = books["c"]
+    CustomerBill.objects.filter(account=account).update(written_off=Decimal("200"))
+    case = DunningCase.objects.create(
+        account=account,
+        customer=customer,
+        region=wuhu,
+        overdue_since=datetime.date(2026, 5, 21),
+        arrears=Decimal("200"),
+        arrears_at_open=Decimal("200"),
+        opened_at=_at(datetime.date(2026, 5, 22)),
+    )
+    WriteOff.objects.create(
+        case=case,
+        amount=Decimal("200"),
+        reason="gone",
+        state="approved",
+        requested_by=make_staff(Role.MANAGER),
+        requested_at=_at(datetime.date(2026, 11, 5)),
+        decided_by=make_staff(Role.MANAGER, region=wuhu),
+        decided_at=_at(datetime.date(2026, 11, 10)),
+    )
+
+    _refresh()
+
+    assert _buckets(datetime.date(2026, 10, 1), wuhu) == {"91-180": (1, Decimal("200.00"), Decimal("0.00"))}
+    assert _buckets(datetime.date(2026, 11, 1), wuhu) == {}
+    flows = ArrearsMonthly.objects.get(month=datetime.date(2026, 11, 1), region_id=wuhu.pk, age_bucket="")
+    assert flows.written_off == Decimal("200.00")
