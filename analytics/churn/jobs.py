@@ -35,6 +35,7 @@ from analytics.models import ChurnScore, ModelVersion
 from analytics.models.jobs import JobKind
 from analytics.models.registry import ModelKind
 from analytics.services.registry import model_version_in_use, model_version_load, model_version_save
+from analytics.sql import values_table
 from customers.models import Customer
 
 from .evaluate import calibration_bins, scores
@@ -233,15 +234,20 @@ def score_run(job, lo: int, hi: int) -> int:
 
 
 def _customers_update(ids: list[int], risks: list[float], reasons: list[list[dict]]) -> None:
-    """One UPDATE ... FROM unnest(...) for the range: the 360 view shows the risk and the reason texts."""
+    """One UPDATE ... FROM the range's values: the 360 view shows the risk and the reason texts."""
     texts = [json.dumps([r["text"] for r in why], ensure_ascii=False) for why in reasons]
+    values, params = values_table(
+        {
+            "id": ("bigint", [int(i) for i in ids]),
+            "risk": ("numeric", [round(float(r), 4) for r in risks]),
+            "reasons": ("jsonb", texts),
+        }
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {Customer._meta.db_table} AS c SET churn_risk = v.risk, churn_reasons = v.reasons
-                FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::numeric[]) AS risk,
-                             unnest(%s::text[])::jsonb AS reasons) AS v
-                WHERE c.id = v.id""",
-            [[int(i) for i in ids], [round(float(r), 4) for r in risks], texts],
+                FROM {values} WHERE c.id = v.id""",
+            params,
         )
 
 

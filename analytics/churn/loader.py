@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime
 
 import pandas as pd
-from django.conf import settings
 from django.db import connection
 
 from customers.models import Customer
 from orders.models import Product, ProductOrder
+
+from ..sql import array, in_list, local_date
 
 
 def _frame(sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
@@ -23,20 +24,21 @@ def _frame(sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
 def label_events(customer_ids: list[int], *, until: datetime.date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(products, moves) of these customers as known on ``until`` (the outcome end): a termination after it is
     read as "still live", a port-out after it as none."""
-    params = {"ids": list(customer_ids), "until": until, "tz": settings.TIME_ZONE}
+    params = {"ids": array(int(i) for i in customer_ids), "until": until}
+    ids = in_list("customer_id", "%(ids)s")
     products = _frame(
-        f"""SELECT customer_id, COALESCE(start_date, (created_at AT TIME ZONE %(tz)s)::date),
+        f"""SELECT customer_id, COALESCE(start_date, {local_date("created_at")}),
                    CASE WHEN termination_date <= %(until)s THEN termination_date END
             FROM {Product._meta.db_table}
-            WHERE customer_id = ANY(%(ids)s)
-              AND COALESCE(start_date, (created_at AT TIME ZONE %(tz)s)::date) <= %(until)s""",
+            WHERE {ids}
+              AND COALESCE(start_date, {local_date("created_at")}) <= %(until)s""",
         params,
         ["customer_id", "start", "end"],
     )
     moves = _frame(
-        f"""SELECT customer_id, (completed_at AT TIME ZONE %(tz)s)::date FROM {ProductOrder._meta.db_table}
-            WHERE customer_id = ANY(%(ids)s) AND order_type = 'port_out' AND state = 'completed'
-              AND completed_at IS NOT NULL AND (completed_at AT TIME ZONE %(tz)s)::date <= %(until)s""",
+        f"""SELECT customer_id, {local_date("completed_at")} FROM {ProductOrder._meta.db_table}
+            WHERE {ids} AND order_type = 'port_out' AND state = 'completed'
+              AND completed_at IS NOT NULL AND {local_date("completed_at")} <= %(until)s""",
         params,
         ["customer_id", "at"],
     )

@@ -18,6 +18,7 @@ from analytics.jobs import JobSpec, register
 from analytics.models import AnalyticsJob, CreditScore, ModelVersion
 from analytics.models.jobs import JobKind
 from analytics.models.registry import ModelKind
+from analytics.sql import values_table
 
 from .loader import bad_debt_ids, credit_frame, training_sample
 from .scorecard import FEATURES, fit_scorecard, grade_of
@@ -94,11 +95,11 @@ def run_chunk(job: AnalyticsJob, lo: int, hi: int) -> int:
         batch_size=BATCH,
     )
     if job.result.get("writes_ratings"):
+        values, params = values_table({"id": ("bigint", ids), "rating": ("smallint", [int(p) for p in points])})
         with connection.cursor() as cursor:
             cursor.execute(
-                """UPDATE customers_customer AS c SET credit_rating = v.rating
-                     FROM unnest(%s::bigint[], %s::smallint[]) AS v(id, rating) WHERE c.id = v.id""",
-                [ids, [int(p) for p in points]],
+                f"UPDATE customers_customer AS c SET credit_rating = v.rating FROM {values} WHERE c.id = v.id",  # noqa: S608
+                params,
             )
     return len(ids)
 

@@ -14,13 +14,14 @@ import datetime
 from dataclasses import dataclass, fields
 
 import pandas as pd
-from django.conf import settings
 from django.db import connection
 
 from billing_sync.models import CustomerBill, DunningCase, Payment, UsageMonthly
 from callcenter.models import TroubleTicket
 from customers.models import Customer, KeyAccountContract
 from orders.models import Product, ProductOffering, ProductOrder, ProductSpecification
+
+from ..sql import local_date
 
 USAGE_MONTHS = 7  # 6 for the averages, one more so the 3-month trend has its 3 months before the last one
 HISTORY_DAYS = 370  # 12-month counts (dunning, suspensions) and the bills and tickets features look back on
@@ -73,27 +74,25 @@ def _t(model) -> str:
 
 def load_frames(as_of: datetime.date, lo: int, hi: int) -> FeatureFrames:
     """Every input of the features of customers ``lo <= id < hi`` as known on ``as_of``."""
-    tz = settings.TIME_ZONE
     first_month = month_add(last_full_month(as_of), -(USAGE_MONTHS - 1))
     p = {
         "lo": lo,
         "hi": hi,
         "as_of": as_of,
-        "tz": tz,
         "from": as_of - datetime.timedelta(days=HISTORY_DAYS),
         "first_month": first_month,
         "last_month": last_full_month(as_of),
     }
     live = (
-        "COALESCE(p.start_date, (p.created_at AT TIME ZONE %(tz)s)::date) <= %(as_of)s"
+        f"COALESCE(p.start_date, {local_date('p.created_at')}) <= %(as_of)s"
         " AND (p.termination_date IS NULL OR p.termination_date > %(as_of)s)"
     )
     # Customers who held a live subscription at the cut-off: the population the features describe.
     customers = _frame(
         f"""SELECT c.id, c.region_id, c.customer_class, c.service_level,
-                   COALESCE(c.since, (SELECT min(COALESCE(p.start_date, (p.created_at AT TIME ZONE %(tz)s)::date))
+                   COALESCE(c.since, (SELECT min(COALESCE(p.start_date, {local_date("p.created_at")}))
                                       FROM {_t(Product)} p WHERE p.customer_id = c.id),
-                            (c.created_at AT TIME ZONE %(tz)s)::date)
+                            {local_date("c.created_at")})
             FROM {_t(Customer)} c
             WHERE c.id >= %(lo)s AND c.id < %(hi)s AND c.status <> 'prospect'
               AND EXISTS (SELECT 1 FROM {_t(Product)} p WHERE p.customer_id = c.id AND {live})
@@ -128,8 +127,8 @@ def load_frames(as_of: datetime.date, lo: int, hi: int) -> FeatureFrames:
     )  # fmt: skip
     bills = _frame(
         f"""SELECT customer_id, bill_date, due_date, amount_due - written_off,
-                   CASE WHEN (settled_at AT TIME ZONE %(tz)s)::date <= %(as_of)s
-                        THEN (settled_at AT TIME ZONE %(tz)s)::date END
+                   CASE WHEN {local_date("settled_at")} <= %(as_of)s
+                        THEN {local_date("settled_at")} END
             FROM {_t(CustomerBill)}
             WHERE customer_id >= %(lo)s AND customer_id < %(hi)s
               AND bill_date <= %(as_of)s AND bill_date > %(from)s""",
@@ -138,34 +137,34 @@ def load_frames(as_of: datetime.date, lo: int, hi: int) -> FeatureFrames:
         {"customer_id": "int64", "bill_date": "date", "due_date": "date", "amount": "float64", "settled": "date"},
     )
     payments = _frame(
-        f"""SELECT customer_id, (paid_at AT TIME ZONE %(tz)s)::date FROM {_t(Payment)}
+        f"""SELECT customer_id, {local_date("paid_at")} FROM {_t(Payment)}
             WHERE customer_id >= %(lo)s AND customer_id < %(hi)s
-              AND (paid_at AT TIME ZONE %(tz)s)::date <= %(as_of)s
-              AND (paid_at AT TIME ZONE %(tz)s)::date > %(from)s""",
+              AND {local_date("paid_at")} <= %(as_of)s
+              AND {local_date("paid_at")} > %(from)s""",
         p,
         ["customer_id", "paid"],
         {"customer_id": "int64", "paid": "date"},
     )
     dunning = _frame(
-        f"""SELECT customer_id, (opened_at AT TIME ZONE %(tz)s)::date FROM {_t(DunningCase)}
+        f"""SELECT customer_id, {local_date("opened_at")} FROM {_t(DunningCase)}
             WHERE customer_id >= %(lo)s AND customer_id < %(hi)s
-              AND (opened_at AT TIME ZONE %(tz)s)::date <= %(as_of)s
-              AND (opened_at AT TIME ZONE %(tz)s)::date > %(from)s""",
+              AND {local_date("opened_at")} <= %(as_of)s
+              AND {local_date("opened_at")} > %(from)s""",
         p,
         ["customer_id", "opened"],
         {"customer_id": "int64", "opened": "date"},
     )
     # Tickets opened in the last year, or earlier and still unresolved at the cut-off; cancelled ones never counted.
     tickets = _frame(
-        f"""SELECT customer_id, product_id, ticket_type, (created_at AT TIME ZONE %(tz)s)::date,
-                   CASE WHEN (COALESCE(resolved_at, closed_at) AT TIME ZONE %(tz)s)::date <= %(as_of)s
-                        THEN (COALESCE(resolved_at, closed_at) AT TIME ZONE %(tz)s)::date END
+        f"""SELECT customer_id, product_id, ticket_type, {local_date("created_at")},
+                   CASE WHEN {local_date("COALESCE(resolved_at, closed_at)")} <= %(as_of)s
+                        THEN {local_date("COALESCE(resolved_at, closed_at)")} END
             FROM {_t(TroubleTicket)}
             WHERE customer_id >= %(lo)s AND customer_id < %(hi)s AND status NOT IN ('cancelled', 'rejected')
-              AND (created_at AT TIME ZONE %(tz)s)::date <= %(as_of)s
-              AND ((created_at AT TIME ZONE %(tz)s)::date > %(from)s
+              AND {local_date("created_at")} <= %(as_of)s
+              AND ({local_date("created_at")} > %(from)s
                    OR COALESCE(resolved_at, closed_at) IS NULL
-                   OR (COALESCE(resolved_at, closed_at) AT TIME ZONE %(tz)s)::date > %(as_of)s)""",
+                   OR {local_date("COALESCE(resolved_at, closed_at)")} > %(as_of)s)""",
         p,
         ["customer_id", "product_id", "ticket_type", "created", "resolved"],
         {"customer_id": "int64", "product_id": "Int64", "created": "date", "resolved": "date"},
@@ -179,12 +178,12 @@ def load_frames(as_of: datetime.date, lo: int, hi: int) -> FeatureFrames:
         {"customer_id": "int64", "end_date": "date"},
     )
     suspensions = _frame(
-        f"""SELECT customer_id, (COALESCE(completed_at, submitted_at, created_at) AT TIME ZONE %(tz)s)::date
+        f"""SELECT customer_id, {local_date("COALESCE(completed_at, submitted_at, created_at)")}
             FROM {_t(ProductOrder)}
             WHERE customer_id >= %(lo)s AND customer_id < %(hi)s AND order_type = 'suspend'
               AND state NOT IN ('cancelled', 'rejected', 'failed')
-              AND (COALESCE(completed_at, submitted_at, created_at) AT TIME ZONE %(tz)s)::date <= %(as_of)s
-              AND (COALESCE(completed_at, submitted_at, created_at) AT TIME ZONE %(tz)s)::date > %(from)s""",
+              AND {local_date("COALESCE(completed_at, submitted_at, created_at)")} <= %(as_of)s
+              AND {local_date("COALESCE(completed_at, submitted_at, created_at)")} > %(from)s""",
         p,
         ["customer_id", "at"],
         {"customer_id": "int64", "at": "date"},

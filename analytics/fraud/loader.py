@@ -17,6 +17,7 @@ from billing_sync.models import FeedBatch, Payment, UsageRecord
 from customers.models import Customer
 from orders.models import Product
 
+from ..sql import array, epoch_seconds, in_list, local_date, local_midnight, to_date, ts
 from .detectors import USAGE_COLUMNS
 
 USAGE = UsageRecord._meta.db_table
@@ -35,7 +36,7 @@ class Scope:
 
     def sql(self, alias: str = "p") -> tuple[str, list]:
         if self.product_ids is not None:
-            return f"{alias}.id = ANY(%s)", [list(self.product_ids)]
+            return in_list(f"{alias}.id"), [array(self.product_ids)]
         return f"{alias}.customer_id >= %s AND {alias}.customer_id < %s", [self.lo, self.hi]
 
 
@@ -58,12 +59,12 @@ def load_usage_day(day: datetime.date, scope: Scope) -> pd.DataFrame:
     start, end = day_bounds(day)
     where, params = scope.sql()
     sql = f"""
-        SELECT u.product_id, p.customer_id, u.service_number, EXTRACT(EPOCH FROM u.started_at)::bigint,
-               u.usage_type, u.outgoing, u.other_number, u.duration_s, u.volume_kb, u.cell_id, u.charge::float8
+        SELECT u.product_id, p.customer_id, u.service_number, {epoch_seconds("u.started_at")},
+               u.usage_type, u.outgoing, u.other_number, u.duration_s, u.volume_kb, u.cell_id, CAST(u.charge AS float8)
         FROM {USAGE} u JOIN {PRODUCT} p ON p.id = u.product_id
         WHERE u.started_at >= %s AND u.started_at < %s AND {where}
     """  # noqa: S608 - table names from models, values as parameters
-    frame = _frame(sql, [start, end, *params], USAGE_COLUMNS)
+    frame = _frame(sql, [ts(start), ts(end), *params], USAGE_COLUMNS)
     return usage_dtypes(frame)
 
 
@@ -92,12 +93,13 @@ def load_baseline_daily(day: datetime.date, scope: Scope, *, window_days: int) -
     end, _next = day_bounds(day)
     where, params = scope.sql()
     sql = f"""
-        SELECT u.product_id, (u.started_at AT TIME ZONE %s)::date AS day, SUM(u.duration_s) / 60.0
+        SELECT u.product_id, {local_date("u.started_at", timezone.get_current_timezone_name())} AS day,
+               SUM(u.duration_s) / 60.0
         FROM {USAGE} u JOIN {PRODUCT} p ON p.id = u.product_id
         WHERE u.started_at >= %s AND u.started_at < %s AND u.usage_type = 'voice' AND u.outgoing AND {where}
         GROUP BY 1, 2
     """  # noqa: S608
-    frame = _frame(sql, [timezone.get_current_timezone_name(), start, end, *params], ["product_id", "day", "minutes"])
+    frame = _frame(sql, [ts(start), ts(end), *params], ["product_id", "day", "minutes"])
     return frame.astype({"product_id": "int64", "minutes": "float32"}) if not frame.empty else frame
 
 
@@ -106,40 +108,41 @@ def load_new_customers(day: datetime.date, scope: Scope, *, max_tenure_days: int
     _start, end = day_bounds(day)
     earliest = day - datetime.timedelta(days=max_tenure_days)
     if scope.product_ids is not None:
-        where = f"c.id IN (SELECT customer_id FROM {PRODUCT} WHERE id = ANY(%s))"  # noqa: S608
-        params = [list(scope.product_ids)]
+        where = f"c.id IN (SELECT customer_id FROM {PRODUCT} WHERE {in_list('id')})"  # noqa: S608
+        params = [array(scope.product_ids)]
     else:
         where, params = "c.id >= %s AND c.id < %s", [scope.lo, scope.hi]
-    sql = f"""
-        SELECT c.id, c.customer_no, COALESCE(c.since, (c.created_at AT TIME ZONE %s)::date) AS since
-        FROM {CUSTOMER} c
-        WHERE {where} AND COALESCE(c.since, (c.created_at AT TIME ZONE %s)::date) >= %s
-    """  # noqa: S608
     tz = timezone.get_current_timezone_name()
-    customers = _frame(sql, [tz, *params, tz, earliest], ["customer_id", "customer_no", "since"])
+    since = f"COALESCE(c.since, {local_date('c.created_at', tz)})"
+    sql = f"""
+        SELECT c.id, c.customer_no, {since} AS since
+        FROM {CUSTOMER} c
+        WHERE {where} AND {since} >= %s
+    """  # noqa: S608
+    customers = _frame(sql, [*params, earliest], ["customer_id", "customer_no", "since"])
     if customers.empty:
         return customers.assign(charges=pd.Series(dtype="float64"), paid=pd.Series(dtype="float64"))
     ids = customers["customer_id"].astype("int64").tolist()
     since_start, _e = day_bounds(earliest)
     charges = _frame(
         f"""
-        SELECT p.customer_id, SUM(u.charge)::float8 FROM {USAGE} u JOIN {PRODUCT} p ON p.id = u.product_id
+        SELECT p.customer_id, CAST(SUM(u.charge) AS float8) FROM {USAGE} u JOIN {PRODUCT} p ON p.id = u.product_id
         JOIN {CUSTOMER} c ON c.id = p.customer_id
-        WHERE u.started_at >= %s AND u.started_at < %s AND p.customer_id = ANY(%s)
-          AND u.started_at >= COALESCE(c.since, (c.created_at AT TIME ZONE %s)::date)::timestamp AT TIME ZONE %s
+        WHERE u.started_at >= %s AND u.started_at < %s AND {in_list("p.customer_id")}
+          AND u.started_at >= {local_midnight(since, tz)}
         GROUP BY 1
         """,  # noqa: S608
-        [since_start, end, ids, tz, tz],
+        [ts(since_start), ts(end), array(ids)],
         ["customer_id", "charges"],
     )
     paid = _frame(
         f"""
-        SELECT y.customer_id, SUM(y.amount)::float8 FROM {PAYMENT} y JOIN {CUSTOMER} c ON c.id = y.customer_id
-        WHERE y.customer_id = ANY(%s) AND y.paid_at < %s
-          AND y.paid_at >= COALESCE(c.since, (c.created_at AT TIME ZONE %s)::date)::timestamp AT TIME ZONE %s
+        SELECT y.customer_id, CAST(SUM(y.amount) AS float8) FROM {PAYMENT} y JOIN {CUSTOMER} c ON c.id = y.customer_id
+        WHERE {in_list("y.customer_id")} AND y.paid_at < %s
+          AND y.paid_at >= {local_midnight(since, tz)}
         GROUP BY 1
         """,  # noqa: S608
-        [ids, end, tz, tz],
+        [array(ids), ts(end)],
         ["customer_id", "paid"],
     )
     frame = customers.merge(charges, on="customer_id", how="left").merge(paid, on="customer_id", how="left")
@@ -158,13 +161,13 @@ def batch_product_days(batch_id: int, *, lookback_days: int = 3) -> dict[datetim
     start = received - datetime.timedelta(days=lookback_days)
     end = (batch.loaded_at or received) + datetime.timedelta(hours=1)
     sql = f"""
-        SELECT DISTINCT (started_at AT TIME ZONE %s)::date, product_id FROM {USAGE}
+        SELECT DISTINCT {local_date("started_at", timezone.get_current_timezone_name())}, product_id FROM {USAGE}
         WHERE batch_id = %s AND started_at >= %s AND started_at < %s
     """  # noqa: S608
-    rows = _frame(sql, [timezone.get_current_timezone_name(), batch_id, start, end], ["day", "product_id"])
+    rows = _frame(sql, [batch_id, ts(start), ts(end)], ["day", "product_id"])
     out: dict[datetime.date, list[int]] = {}
     for day, product_id in rows.itertuples(index=False):
-        out.setdefault(day, []).append(int(product_id))
+        out.setdefault(to_date(day), []).append(int(product_id))
     return out
 
 

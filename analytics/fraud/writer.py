@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from django.db import connection
 
 from ..models import FraudAlert
+from ..sql import reserve_ids
 from .loader import customer_regions
 
 WRITE_COLUMNS = ["detector", "rule_id", "severity", "reason_code", "subject", "customer_id", "product_id", "score",
@@ -48,14 +48,6 @@ def plain(value):
     if isinstance(value, float) and np.isnan(value):
         return None
     return value
-
-
-def _reserve_ids(n: int) -> list[int]:
-    table = FraudAlert._meta.db_table
-    with connection.cursor() as cursor:
-        sql = f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)"  # noqa: S608
-        cursor.execute(sql, [n])
-        return [row[0] for row in cursor.fetchall()]
 
 
 def _not_repeated(new: list[FraudAlert], *, day: datetime.date) -> list[FraudAlert]:
@@ -115,7 +107,7 @@ def alerts_write(*, day: datetime.date, hits: pd.DataFrame, replace: Replace | N
     if new:
         new = _not_repeated(new, day=day)
     if new:
-        for alert, pk in zip(new, _reserve_ids(len(new)), strict=True):
+        for alert, pk in zip(new, reserve_ids(FraudAlert._meta.db_table, len(new)), strict=True):
             alert.pk, alert.alert_no = pk, alert_number(day, pk)
         FraudAlert.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
     if refreshed:

@@ -17,6 +17,7 @@ from django.db import connection
 from analytics.jobs import JobSpec, register
 from analytics.models import AnalyticsJob, SegmentProfile
 from analytics.models.jobs import JobKind
+from analytics.sql import array, in_list, values_table
 
 from .clusters import FEATURES, cluster_labels, cluster_profiles, fit_clusters
 from .groups import activity_groups, usage_volume, value_groups
@@ -103,23 +104,25 @@ def run_chunk(job: AnalyticsJob, lo: int, hi: int) -> int:
     if frame.empty:
         return 0
     out = assign(frame, load_bundle(job), job.params)
+    values, params = values_table(
+        {
+            "id": ("bigint", [int(i) for i in out.index]),
+            "segment": ("text", out["segment"].tolist()),
+            "value_group": ("text", out["value_group"].tolist()),
+            "activity_group": ("text", out["activity_group"].tolist()),
+            "behaviour": ("text", [label[:120] for label in out["behaviour_segment"]]),
+        }
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             UPDATE customers_customer AS c
                SET segment = v.segment, value_group = v.value_group, activity_group = v.activity_group,
                    behaviour_segment = v.behaviour
-              FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
-                   AS v(id, segment, value_group, activity_group, behaviour)
+              FROM {values}
              WHERE c.id = v.id
-            """,
-            [
-                [int(i) for i in out.index],
-                out["segment"].tolist(),
-                out["value_group"].tolist(),
-                out["activity_group"].tolist(),
-                [label[:120] for label in out["behaviour_segment"]],
-            ],
+            """,  # noqa: S608 - analytics.sql's FROM item; every value is a parameter
+            params,
         )
     return len(out)
 
@@ -127,8 +130,8 @@ def run_chunk(job: AnalyticsJob, lo: int, hi: int) -> int:
 def _counts(column: str) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {column}, count(*) FROM customers_customer WHERE status = ANY(%s) GROUP BY 1",  # noqa: S608
-            [list(LIVE)],
+            f"SELECT {column}, count(*) FROM customers_customer WHERE {in_list('status')} GROUP BY 1",  # noqa: S608
+            [array(LIVE)],
         )
         return {key or "": n for key, n in cursor.fetchall()}
 

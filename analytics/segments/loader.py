@@ -8,27 +8,47 @@ import datetime
 import pandas as pd
 from django.db import connection
 
+from ..sql import (
+    array,
+    as_date,
+    date_add,
+    days_between,
+    greatest,
+    in_list,
+    least,
+    local_date,
+    midnight,
+    month_end,
+    seeded_order,
+)
+
 LIVE = ("active", "suspended")
 COLUMNS = [
     "customer_id", "region_id", "recency_days", "frequency", "monetary", "arpu",
     "voice_min", "data_mb", "sms", "roaming", "active_months_3m",
 ]  # fmt: skip
 
-_SQL = """
+
+def _sql(where: str) -> str:
+    live = in_list("status", "%(live)s")
+    active = "voice_seconds > 0 OR data_kb > 0 OR sms_count > 0"
+    cut = as_date("%(cut)s")
+    # (LEAST ignores NULLs: without the CASE a customer with no usage would look active yesterday.)
+    last_usage = f"CASE WHEN u.last_month IS NOT NULL THEN {least(month_end('u.last_month'), date_add(cut, -1))} END"
+    recency = days_between(cut, f"coalesce({local_date('p.last_paid')}, {last_usage})")
+    return f"""
 WITH c AS (
-    SELECT id, region_id FROM customers_customer WHERE status = ANY(%(live)s) AND {where}
+    SELECT id, region_id FROM customers_customer WHERE {live} AND {where}
 ),
 u AS (
     SELECT customer_id,
-           max(month) FILTER (WHERE voice_seconds > 0 OR data_kb > 0 OR sms_count > 0) AS last_month,
+           max(month) FILTER (WHERE {active}) AS last_month,
            sum(voice_seconds) FILTER (WHERE month >= %(m3)s) / 60.0 / 3 AS voice_min,
            sum(data_kb) FILTER (WHERE month >= %(m3)s) / 1024.0 / 3 AS data_mb,
            sum(sms_count) FILTER (WHERE month >= %(m3)s) / 3.0 AS sms,
            sum(roaming_records) FILTER (WHERE month >= %(m3)s) / 3.0 AS roaming,
-           count(DISTINCT month) FILTER (
-               WHERE month >= %(m3)s AND (voice_seconds > 0 OR data_kb > 0 OR sms_count > 0)
-           ) AS active_months_3m,
-           array_agg(DISTINCT month) FILTER (WHERE voice_seconds > 0 OR data_kb > 0 OR sms_count > 0) AS months
+           count(DISTINCT month) FILTER (WHERE month >= %(m3)s AND ({active})) AS active_months_3m,
+           count(DISTINCT month) FILTER (WHERE {active}) AS months
     FROM billing_sync_usagemonthly
     WHERE customer_id IN (SELECT id FROM c) AND month >= %(m12)s AND month < %(cut)s
     GROUP BY customer_id
@@ -36,8 +56,7 @@ u AS (
 p AS (
     SELECT customer_id, max(paid_at) AS last_paid, count(*) AS payments
     FROM billing_sync_payment
-    WHERE customer_id IN (SELECT id FROM c) AND paid_at >= %(m12)s::timestamp AT TIME ZONE %(tz)s
-      AND paid_at < %(cut)s::timestamp AT TIME ZONE %(tz)s
+    WHERE customer_id IN (SELECT id FROM c) AND paid_at >= %(m12_at)s AND paid_at < %(cut_at)s
     GROUP BY customer_id
 ),
 b AS (
@@ -49,20 +68,15 @@ b AS (
 SELECT c.id, c.region_id,
        -- Recency is the last payment (a transaction with us; usage is daily for nearly everyone, so it would
        -- tie the whole base at "yesterday"); customers who paid nothing in 12 months fall back to their last usage.
-       %(cut)s::date - coalesce(
-           (p.last_paid AT TIME ZONE %(tz)s)::date,
-           -- (LEAST ignores NULLs: without this CASE a customer with no usage would look active yesterday.)
-           CASE WHEN u.last_month IS NOT NULL
-                THEN LEAST((u.last_month + interval '1 month' - interval '1 day')::date, %(cut)s::date - 1) END
-       ) AS recency_days,
-       GREATEST(coalesce(p.payments, 0), coalesce(cardinality(u.months), 0)) AS frequency,
+       {recency} AS recency_days,
+       {greatest("coalesce(p.payments, 0)", "coalesce(u.months, 0)")} AS frequency,
        coalesce(b.billed, 0) AS monetary,
-       coalesce(b.billed / NULLIF(b.months, 0), 0) AS arpu,
+       coalesce(b.billed * 1.0 / NULLIF(b.months, 0), 0) AS arpu,
        coalesce(u.voice_min, 0), coalesce(u.data_mb, 0), coalesce(u.sms, 0), coalesce(u.roaming, 0),
        coalesce(u.active_months_3m, 0)
 FROM c LEFT JOIN u ON u.customer_id = c.id LEFT JOIN p ON p.customer_id = c.id LEFT JOIN b ON b.customer_id = c.id
 ORDER BY c.id
-"""
+"""  # noqa: S608 - table names and helper expressions only; every value is a parameter
 
 
 def _months_back(day: datetime.date, months: int) -> datetime.date:
@@ -75,22 +89,22 @@ def segment_frame(
 ) -> pd.DataFrame:
     """Live customers with ``lo <= id < hi`` (or the given ids) and their RFM and usage figures up to ``as_of``
     (inclusive: everything before the day after). Usage is the monthly average of the last three months."""
-    from django.conf import settings
-
     if ids is not None:
-        where, extra = "id = ANY(%(ids)s)", {"ids": list(ids)}
+        where, extra = in_list("id", "%(ids)s"), {"ids": array(int(i) for i in ids)}
     else:
         where, extra = "id >= %(lo)s AND id < %(hi)s", {"lo": lo, "hi": hi}
+    cut, m12 = as_of + datetime.timedelta(days=1), _months_back(as_of, 11)
     params = {
-        "live": list(LIVE),
-        "cut": as_of + datetime.timedelta(days=1),
+        "live": array(LIVE),
+        "cut": cut,
+        "cut_at": midnight(cut),
         "m3": _months_back(as_of, 2),
-        "m12": _months_back(as_of, 11),
-        "tz": settings.TIME_ZONE,
+        "m12": m12,
+        "m12_at": midnight(m12),
         **extra,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_SQL.format(where=where), params)
+        cursor.execute(_sql(where), params)
         rows = cursor.fetchall()
     frame = pd.DataFrame(rows, columns=COLUMNS)
     for column in ("recency_days", "monetary", "arpu", "voice_min", "data_mb", "sms", "roaming"):
@@ -104,8 +118,9 @@ def segment_frame(
 def live_customer_sample(size: int, *, seed: float = 0.42) -> list[int]:
     """A random sample of live customers' ids (repeatable: the same seed gives the same sample on the same data)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT setseed(%s)", [seed])
+        order = seeded_order(cursor, seed)
         cursor.execute(
-            "SELECT id FROM customers_customer WHERE status = ANY(%s) ORDER BY random() LIMIT %s", [list(LIVE), size]
+            f"SELECT id FROM customers_customer WHERE {in_list('status')} ORDER BY {order} LIMIT %s",  # noqa: S608
+            [array(LIVE), size],
         )
         return [row[0] for row in cursor.fetchall()]
