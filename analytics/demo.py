@@ -38,7 +38,7 @@ def seed_analytics(ctx: SeedContext) -> None:
     today = ctx.today
     yesterday = today - datetime.timedelta(days=1)
     # A small demo (make run: 200 customers) has few churners: let the model train on them to fill the pages.
-    small = {"min_rows": 50, "min_positives": 5} if ctx.customers < 1_000 else None
+    small = {"min_rows": 50, "min_positives": 2} if ctx.customers < 1_000 else None
     _run(ctx, JobKind.FEATURES, yesterday)
     _run(ctx, JobKind.CHURN_TRAIN, yesterday, small)
     _run(ctx, JobKind.CHURN_SCORE, yesterday)
