@@ -194,6 +194,9 @@ CRM_EXPORT_WITHOUT_APPROVAL_ROWS = env_int("CRM_EXPORT_WITHOUT_APPROVAL_ROWS", 2
 CRM_CROSS_REGION_GRANT_MINUTES = env_int("CRM_CROSS_REGION_GRANT_MINUTES", 30)
 # SMS to customers and staff go through this gateway class (短信网关); the local one only records them.
 CRM_SMS_GATEWAY = env_str("CRM_SMS_GATEWAY", "crm.messaging.gateway.LocalSmsGateway")
+# The e-mail interface for scheduled reports; the local one writes .eml files under VAR_DIR/outbox/.
+CRM_EMAIL_GATEWAY = env_str("CRM_EMAIL_GATEWAY", "crm.messaging.email.LocalEmailGateway")
+CRM_EMAIL_FROM = env_str("CRM_EMAIL_FROM", "crm-reports@localhost")
 # Online payments (在线交费) go through this provider class; the simulated one confirms or declines on its own page.
 CRM_PAYMENT_PROVIDER = env_str("CRM_PAYMENT_PROVIDER", "billing_sync.providers.SimulatedProvider")
 # A field technician's installation or fault report is due this many hours after finishing on site.
