@@ -276,7 +276,7 @@ class FinanceDashboard(Dashboard):
                 offering_rows,
                 note=_(
                     "Revenue only: costs are not in the CRM. Campaign profitability follows once campaigns "
-                    "are recorded (issue 10)."
+                    "are recorded."
                 ),
             ),
             Table(
