@@ -135,12 +135,16 @@ class MoneyPlanner:
             unpaid_from = account.unpaid_from
         payable = [b for b in bills if b.amount and (unpaid_from is None or b.month < unpaid_from)]
         late_before = {b.month for b in payable[-2:]} if account.role == "bad_debt" else set()
-        for n, bill in enumerate(payable):
+        paid = []
+        for bill in payable:
             late = bill.month in late_before or rng.random() < LATE_SHARE
             paid_at = self._when(account, bill, late=late)
-            if paid_at >= self.horizon:
-                continue  # not paid yet (the latest bill, not due yet, or a late payer)
-            self._pay(account, bill, bill.amount, paid_at, top_up=account.tops_up and n == len(payable) - 1)
+            if paid_at < self.horizon:  # else not paid yet (the latest bill, not due yet, or a late payer)
+                paid.append((bill, paid_at))
+        for n, (bill, paid_at) in enumerate(paid):
+            # A prepaid customer who tops up leaves money on the balance with the last payment made so far (not with
+            # the latest bill, which early in a month is not due yet).
+            self._pay(account, bill, bill.amount, paid_at, top_up=account.tops_up and n == len(paid) - 1)
         if unpaid_from is not None:
             unpaid = [b for b in bills if b.month >= unpaid_from and b.amount]
             if unpaid and account.role == "bad_debt":

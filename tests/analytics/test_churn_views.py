@@ -98,7 +98,7 @@ def test_worklist_exports_csv_with_the_reasons(scored):
 def _api(*scopes):
     _token, raw = api_token_create(client_name="churn-test", scopes=list(scopes))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE="en")  # the reasons are read in English
     return client
 
 

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from analytics.dashboards.base import Column, Dashboard, DashboardData, Figure, Table, register_dashboard
@@ -164,7 +164,9 @@ def test_weekly_reports_wait_for_monday_and_a_lost_permission_is_recorded(make_s
     manager.groups.clear()
     assert reports_send_due(today=monday) == 0
     failed = ReportDelivery.objects.get(subscription=weekly)
-    assert failed.status == "failed" and "no longer" in failed.error
+    with translation.override(settings.LANGUAGE_CODE):  # reports are built in the operator's language
+        reason = translation.gettext("The subscriber may no longer see this dashboard.")
+    assert failed.status == "failed" and failed.error == reason
 
 
 @pytest.mark.django_db
