@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import datetime
 
+from django.apps import apps
+from django.db import connection
+
 from analytics.jobs import JobSpec, register
 from analytics.models import AnalyticsJob
 from analytics.models.jobs import JobKind
+from analytics.models.marts import MartRow
 
 from .marts import mart_refresh, mart_specs
 
@@ -29,6 +33,13 @@ def _run(job: AnalyticsJob, lo: int, hi: int) -> int:
 
 
 def _finish(job: AnalyticsJob) -> dict:
+    # Fresh statistics for the planner: a rebuilt year of cell-days is a million rows the planner otherwise guesses
+    # at (a sort spilling to disk instead of a hash aggregate: about twice as slow on the network dashboard).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in apps.get_app_config("analytics").get_models():
+                if issubclass(model, MartRow):
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return {"tables": len(_names(job))}
 
 
