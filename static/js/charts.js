@@ -12,6 +12,11 @@
   "use strict";
   var BLUE = "#0b5cad", RED = "#b42318", GREY = "#6b7785";
 
+  // Counts as integers, amounts and rates with two decimals.
+  function number(value) {
+    return Number.isInteger(value) ? value.toLocaleString() : value.toFixed(2);
+  }
+
   function bar(data) {
     // Category axes list from the bottom up: reverse so the first (largest) row is on top.
     var categories = data.categories.slice().reverse(), values = data.values.slice().reverse();
@@ -21,7 +26,7 @@
       xAxis: {type: "value"},
       yAxis: {type: "category", data: categories, axisLabel: {width: 160, overflow: "truncate"}},
       series: [{name: data.series, type: "bar", data: values, itemStyle: {color: BLUE},
-                label: {show: true, position: "right", formatter: function (p) { return p.value.toFixed(2); }}}]
+                label: {show: true, position: "right", formatter: function (p) { return number(p.value); }}}]
     };
   }
 
