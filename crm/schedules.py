@@ -97,4 +97,9 @@ def beat_schedule() -> dict[str, dict]:
             "task": "customers.tasks.contracts_sweep_task",
             "schedule": crontab(minute=0, hour=6),
         },
+        # 主动关怀: care rules daily at 09:30, after the nightly jobs and outside the SMS quiet hours.
+        "care-rules-run": {
+            "task": "feedback.tasks.care_rules_run_task",
+            "schedule": crontab(minute=30, hour=9),
+        },
     }
