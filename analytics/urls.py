@@ -2,7 +2,16 @@
 
 from django.urls import include, path
 
-from . import urls_churn, urls_credit, urls_dashboards, urls_features, urls_fraud, urls_jobs, urls_segments
+from . import (
+    urls_churn,
+    urls_credit,
+    urls_dashboards,
+    urls_features,
+    urls_fraud,
+    urls_jobs,
+    urls_segments,
+    urls_simulation,
+)
 
 app_name = "analytics"
 urlpatterns = [
@@ -13,4 +22,5 @@ urlpatterns = [
     path("fraud/", include(urls_fraud.urlpatterns)),
     path("segments/", include(urls_segments.urlpatterns)),
     path("credit/", include(urls_credit.urlpatterns)),
+    path("simulation/", include(urls_simulation.urlpatterns)),
 ]

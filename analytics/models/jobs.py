@@ -18,6 +18,7 @@ class JobKind(models.TextChoices):
     SEGMENTATION = "segmentation", _("Segmentation (客户细分)")
     CREDIT = "credit", _("Credit and bad-debt scoring (信用度/坏账)")
     MARTS = "marts", _("Dashboard aggregates (报表集市)")
+    SIMULATION = "simulation", _("Offer simulation (优惠策略仿真)")
 
 
 class JobStatus(models.TextChoices):
