@@ -16,6 +16,7 @@ from crm.messaging.models import OutboundMessage
 from customers.models import BillingAccount, Customer, KeyAccountContract, Party
 from feedback.care_rules import care_rules_run
 from feedback.models import CareRule, CareRuleFiring, CareTask, ContactPolicy, MarketingContact
+from feedback.tasks import care_rules_run_task
 from tests.customers.conftest import people  # noqa: F401
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -159,3 +160,16 @@ def test_repeated_faults_and_overdue_complaints(people, only, make_staff):  # no
     care_rules_run(at=now + datetime.timedelta(minutes=5))
     kinds = sorted(CareTask.objects.values_list("kind", "customer_id"))
     assert kinds == sorted([("repeated_faults", zhang.pk), ("complaint_overdue", zhangw.pk)])
+
+
+def test_key_account_spending_drop_and_the_daily_task(people, only):  # noqa: F811
+    rule = only("key-account-drop")  # 30 % below the average of the last 3 bills
+    for month, amount in ((8, "1000"), (9, "1000"), (10, "1000"), (11, "600")):
+        _bill(people["corp"], month, amount)
+    for month, amount in ((8, "100"), (9, "100"), (10, "100"), (11, "10")):
+        _bill(people["zhang"], month, amount)  # a public customer: not this rule's business
+    # The Celery task is thin and idempotent: run twice for the same day
+    assert care_rules_run_task("2026-12-05")["tasks"] == 1
+    assert care_rules_run_task("2026-12-05")["tasks"] == 0
+    task = CareTask.objects.get(rule=rule)
+    assert task.customer_id == people["corp"].pk and task.kind == "key_account_usage_drop"
