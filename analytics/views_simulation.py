@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from crm.audit.services import audit_export
 from crm.ui.exports import safe_cell, watermark
 
-from .models import AnalyticsJob, OfferProposal
+from .models import AnalyticsJob
 from .models.jobs import JobKind
+from .models.simulation import OfferProposal
 from .selectors import job_progress
 from .services.jobs import JobAlreadyRunning
 from .simulation import selectors

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics.models import OfferProposal
+from analytics.models.simulation import OfferProposal
 from analytics.segments.rfm import SEGMENTS
 from crm.accounts.models import Region
 from customers.models import ServiceLevel

@@ -10,8 +10,9 @@ from decimal import Decimal
 import pandas as pd
 
 from analytics.jobs import JobSpec, register
-from analytics.models import AnalyticsJob, OfferProposal, SimulationResult
+from analytics.models import AnalyticsJob
 from analytics.models.jobs import JobKind
+from analytics.models.simulation import OfferProposal, SimulationResult
 
 from .loader import usage_frame
 from .rating import Tariff, rerate, round_half_up

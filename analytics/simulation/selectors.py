@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from analytics.models import AnalyticsJob, OfferProposal, SimulationResult
+from analytics.models import AnalyticsJob
 from analytics.models.jobs import JobKind
+from analytics.models.simulation import OfferProposal, SimulationResult
 from crm.accounts.selectors import visibility_scope
 
 TOP = 50

@@ -7,8 +7,9 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from analytics.models import AnalyticsJob, OfferProposal
+from analytics.models import AnalyticsJob
 from analytics.models.jobs import JobKind
+from analytics.models.simulation import OfferProposal
 from analytics.services.jobs import job_start
 
 from .takeup import DEFAULT_MIN_SAVING, DEFAULT_PROBABILITY

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from analytics.models import AnalyticsJob, OfferProposal, SimulationResult
+from analytics.models import AnalyticsJob
 from analytics.models.jobs import JobKind
+from analytics.models.simulation import OfferProposal, SimulationResult
 from analytics.services.jobs import job_run_now
 from analytics.simulation import jobs as simulation_jobs
 from customers.models import Customer

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from analytics.models import AnalyticsJob, OfferProposal
+from analytics.models import AnalyticsJob
+from analytics.models.simulation import OfferProposal
 from crm.accounts.roles import Role
 from crm.audit.models import AuditEntry
 from tests.analytics.population_h5 import AS_OF, add_bills, add_usage, make_customer
