@@ -1,6 +1,7 @@
 """Models of the analytical CRM (分析型CRM): jobs and their chunks, the feature store, the model registry, churn
 scores, fraud rules and alerts, segment profiles and credit scores. Demo truth labels are for evaluation only."""
 
+from .campaigns import Campaign, CampaignMember
 from .credit import CreditScore
 from .features import CustomerFeatures
 from .fraud import FraudAlert, FraudRule
@@ -26,12 +27,15 @@ from .registry import ModelVersion
 from .reports import ReportDelivery, ReportSubscription
 from .scores import ChurnScore
 from .segments import SegmentProfile
+from .simulation import OfferProposal, SimulationResult
 from .truth import DemoTruthLabel
 
 __all__ = [
     "AnalyticsJob",
     "ArrearsMonthly",
     "BacklogAgeing",
+    "Campaign",
+    "CampaignMember",
     "CellDaily",
     "ChurnScore",
     "CompetitorMonthly",
@@ -48,11 +52,13 @@ __all__ = [
     "MartRefresh",
     "ModelVersion",
     "NumberRange",
+    "OfferProposal",
     "ReportDelivery",
     "ReportSubscription",
     "RevenueMonthly",
     "SatisfactionMonthly",
     "SegmentProfile",
+    "SimulationResult",
     "TicketDaily",
     "UsageHourly",
     "WorkOrderDaily",
