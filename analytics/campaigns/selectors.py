@@ -98,11 +98,20 @@ def campaign_report(campaign: Campaign) -> CampaignReport:
     )
 
 
-def agent_call_list(campaign: Campaign, *, region_id: int | None = None, limit: int = 50):
-    """The targeted members still to call for an outbound-call campaign (never the control group)."""
-    members = CampaignMember.objects.filter(campaign=campaign, control=False, outcome="pending").select_related(
-        "customer__party"
-    )
+def agent_call_list(campaign: Campaign, *, region_id: int | None = None, limit: int = 50, at=None):
+    """The targeted members still to call for an outbound-call campaign: never the control group, and only customers
+    the contact policy lets a marketing list include now (opt-outs, the cap across campaigns); the policy is asked
+    again when the call is recorded."""
+    from customers.models import Customer
+    from feedback.contact_policy import customers_within_cap
+
+    channel = "outbound_call"
+    reachable = Customer.objects.all()
+    if campaign.goal != Campaign.Goal.CARE:  # care contacts are never capped; opt-outs are checked at contact time
+        reachable = customers_within_cap(reachable, channel, at or timezone.now())
+    members = CampaignMember.objects.filter(
+        campaign=campaign, control=False, outcome="pending", customer__in=reachable.values("pk")
+    ).select_related("customer__party")
     if region_id is not None:
         members = members.filter(region_id=region_id)
     return list(members.order_by("id")[:limit])

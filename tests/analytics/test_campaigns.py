@@ -136,3 +136,24 @@ def test_an_acceptance_becomes_an_order_and_the_report_compares_with_the_control
     assert report.effect.treated_converted == 1 and report.effect.control_converted == 0
     assert report.effect.uplift == pytest.approx(1 / report.targeted)
     assert [row["channel"] for row in report.by_channel] == ["outbound_call"]
+
+
+def test_the_call_list_leaves_out_the_control_group_and_customers_at_their_cap(gold_customers, make_staff):
+    from analytics.campaigns.selectors import agent_call_list
+
+    ContactPolicy.objects.update_or_create(service_level="gold", channel="outbound_call",
+                                           defaults={"max_contacts": 1, "period_days": 30})  # fmt: skip
+    analyst, agent = make_staff(Role.MARKETING_ANALYST), make_staff(Role.CALL_AGENT)
+    first, second = _campaign("retain-a", analyst), _campaign("retain-b", analyst)
+    campaign_launch(campaign=first, actor=analyst)
+    campaign_launch(campaign=second, actor=analyst)
+    before = agent_call_list(second, limit=100, at=NOON)
+    called = next(m for m in before if not CampaignMember.objects.get(campaign=first, customer=m.customer).control)
+
+    campaign_respond(member=CampaignMember.objects.get(campaign=first, customer=called.customer),
+                     outcome="declined", channel="outbound_call", actor=agent, at=NOON)  # fmt: skip
+    after = agent_call_list(second, limit=100, at=NOON)
+
+    assert not any(m.control for m in before)
+    assert len(before) == CampaignMember.objects.filter(campaign=second, control=False).count()
+    assert called.customer_id not in {m.customer_id for m in after} and len(after) == len(before) - 1
