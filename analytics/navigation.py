@@ -28,6 +28,10 @@ def register_navigation() -> None:
                 OVERSIGHT, 479, icon="✓")
     )  # fmt: skip
     register(
+        NavItem("analytics-simulation", _("Offer simulation"), "analytics:simulation",
+                ("accounts.run_campaigns",), OVERSIGHT, 483, icon="≈")
+    )  # fmt: skip
+    register(
         NavItem("analytics-features", _("Customer features"), "analytics:feature_catalog",
                 ("accounts.view_dashboards",), OVERSIGHT, 481, icon="≣")
     )  # fmt: skip
