@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analytics.campaigns.selectors import campaign_report
 from analytics.campaigns.services import (
@@ -25,6 +25,15 @@ from orders.models import ProductOffering
 from tests.orders.conftest import catalog  # noqa: F401 - the fixture the customers need
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests read the English reasons, not the catalogue's Chinese."""
+    with translation.override("en"):
+        yield
+
+
 AS_OF = datetime.date(2026, 11, 30)
 NOON = timezone.make_aware(datetime.datetime(2026, 12, 3, 12, 0))  # outside any quiet hours
 

@@ -9,11 +9,20 @@ import zoneinfo
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.utils import translation
 
 from customers.models import Customer
 from feedback.contact_policy import contact_allowed, contact_record, customers_within_cap
 from feedback.models import ContactPolicy, MarketingContact, QuietHours
 from tests.customers.conftest import people  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests read the English reasons, not the catalogue's Chinese."""
+    with translation.override("en"):
+        yield
+
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 NOON = datetime.datetime(2026, 11, 10, 12, 0, tzinfo=SHANGHAI)
