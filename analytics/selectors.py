@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import AnalyticsJob, ModelVersion
+from .models import AnalyticsJob, ModelVersion, ReportSubscription
 
 
 def jobs_recent() -> QuerySet[AnalyticsJob]:
@@ -40,3 +40,18 @@ def job_progress(job: AnalyticsJob, *, now: datetime.datetime | None = None) -> 
 def model_versions(kind: str | None = None) -> QuerySet[ModelVersion]:
     versions = ModelVersion.objects.select_related("promoted_by").order_by("kind", "-version")
     return versions.filter(kind=kind) if kind else versions
+
+
+def report_subscriptions_of(user, *, deliveries: int = 5) -> list[tuple[ReportSubscription, str, list]]:
+    """The user's active report subscriptions with their dashboard's title and last deliveries (two queries)."""
+    from .dashboards.base import dashboard
+
+    mine = ReportSubscription.objects.filter(owner=user, active=True).prefetch_related("deliveries")
+    rows = []
+    for subscription in mine.order_by("dashboard", "pk"):
+        try:
+            title = dashboard(subscription.dashboard).title
+        except LookupError:  # a dashboard that no longer exists keeps its key as the title
+            title = subscription.dashboard
+        rows.append((subscription, title, list(subscription.deliveries.all()[:deliveries])))
+    return rows

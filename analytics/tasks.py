@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import datetime
-
 from celery import shared_task
-from django.utils import timezone
 
-from analytics.models.jobs import JobKind
 from analytics.services import jobs
 
 # Chunks are idempotent and resumable: late acks and redelivery on worker loss are what we want.
@@ -38,37 +34,18 @@ def analytics_jobs_resume_stalled_task() -> list[int]:
     return jobs.jobs_resume_stalled()
 
 
-DAILY_KINDS = {JobKind.FRAUD_DAILY, JobKind.FRAUD_TRAIN}
-
-
-def _last_month_end(today: datetime.date) -> datetime.date:
-    return today.replace(day=1) - datetime.timedelta(days=1)
-
-
 @shared_task(time_limit=300)
 def analytics_scheduled_job_task(kind: str) -> int | None:
-    """Start a scheduled job: monthly kinds for the last month's end, fraud kinds for yesterday."""
-    today = timezone.localdate()
-    as_of = today - datetime.timedelta(days=1) if kind in DAILY_KINDS else _last_month_end(today)
-    try:
-        return jobs.job_start(kind=kind, as_of=as_of).pk
-    except jobs.JobAlreadyRunning:
-        return None
-
-
-# The operations tables a dashboard shows for "today": refreshed every hour; everything else nightly.
-HOURLY_MARTS = ("work_orders_daily", "tickets_daily", "backlog_ageing")
+    """Start a scheduled job (its cut-off chosen by ``job_start_scheduled``); None when one is still running."""
+    job = jobs.job_start_scheduled(kind=kind)
+    return job.pk if job else None
 
 
 @shared_task(time_limit=300)
 def analytics_marts_refresh_task(hourly: bool = False) -> int | None:
     """Start the dashboards' aggregate refresh: all tables nightly, the operations tables every hour."""
-    now = timezone.localtime()
-    params = {"marts": list(HOURLY_MARTS), "days": 1, "variant": f"hourly-{now:%H}"} if hourly else {}
-    try:
-        return jobs.job_start(kind=JobKind.MARTS, as_of=now.date(), params=params).pk
-    except jobs.JobAlreadyRunning:
-        return None
+    job = jobs.marts_refresh_start(hourly=hourly)
+    return job.pk if job else None
 
 
 @shared_task(time_limit=1800)

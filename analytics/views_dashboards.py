@@ -24,6 +24,7 @@ from .dashboards.files import table_csv, tables_csv_zip, tables_xlsx
 from .dashboards.marts import marts_last_refreshed
 from .dashboards.reports import report_subscribe, report_unsubscribe
 from .models import ReportSubscription
+from .selectors import report_subscriptions_of
 
 EXPORT_PERMISSION = "accounts.export_lists"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -138,20 +139,12 @@ def dashboard_subscribe(request, key: str):
 def subscriptions(request):
     """My report subscriptions with their last deliveries; end one."""
     if request.method == "POST":
-        subscription = get_object_or_404(ReportSubscription, pk=request.POST.get("subscription"), owner=request.user)
+        pk = request.POST.get("subscription", "")
+        if not pk.isdigit():
+            raise Http404
+        subscription = get_object_or_404(ReportSubscription, pk=int(pk), owner=request.user)
         report_unsubscribe(subscription=subscription, actor=request.user)
         messages.success(request, _("The subscription has ended."))
         return redirect("analytics:subscriptions")
-    mine = (
-        ReportSubscription.objects.filter(owner=request.user, active=True)
-        .prefetch_related("deliveries")
-        .order_by("dashboard", "pk")
-    )
-    rows = []
-    for subscription in mine:
-        try:
-            title = dashboard(subscription.dashboard).title
-        except LookupError:
-            title = subscription.dashboard
-        rows.append((subscription, title, list(subscription.deliveries.all()[:5])))
+    rows = report_subscriptions_of(request.user)
     return render(request, "analytics/dashboards/subscriptions.html", {"rows": rows})

@@ -249,3 +249,34 @@ def _fail(job_id: int, exc: BaseException) -> None:
 
 def _describe(exc: BaseException) -> str:
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+
+
+# Scheduled runs: monthly kinds for the month just ended, fraud kinds for yesterday (crm/schedules.py says when).
+DAILY_KINDS = {"fraud_daily", "fraud_train"}
+# The operations tables a dashboard shows for "today": refreshed every hour; everything else nightly.
+HOURLY_MARTS = ("work_orders_daily", "tickets_daily", "backlog_ageing")
+
+
+def scheduled_cutoff(kind: str, today: datetime.date) -> datetime.date:
+    """The cut-off date a scheduled run of ``kind`` takes on ``today``."""
+    if kind in DAILY_KINDS:
+        return today - datetime.timedelta(days=1)
+    return today.replace(day=1) - datetime.timedelta(days=1)
+
+
+def job_start_scheduled(*, kind: str, today: datetime.date | None = None) -> AnalyticsJob | None:
+    """Start the scheduled run of ``kind``; None (and nothing started) while another job of the kind is live."""
+    try:
+        return job_start(kind=kind, as_of=scheduled_cutoff(kind, today or timezone.localdate()))
+    except JobAlreadyRunning:
+        return None
+
+
+def marts_refresh_start(*, hourly: bool = False, now: datetime.datetime | None = None) -> AnalyticsJob | None:
+    """Start the dashboards' aggregate refresh: every table (nightly) or the operations tables for today (hourly)."""
+    now = timezone.localtime(now)
+    params = {"marts": list(HOURLY_MARTS), "days": 1, "variant": f"hourly-{now:%H}"} if hourly else {}
+    try:
+        return job_start(kind="marts", as_of=now.date(), params=params)
+    except JobAlreadyRunning:
+        return None

@@ -183,3 +183,26 @@ def test_subscribing_and_unsubscribing_from_the_page(make_staff):
     client.post("/analytics/dashboards/subscriptions/", {"subscription": subscription.pk})
     subscription.refresh_from_db()
     assert subscription.active is False
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ["ops", "customers", "satisfaction", "finance", "network", "competitor", "consumption"])
+def test_every_dashboard_answers_hostile_parameters_without_a_server_error(make_staff, key):
+    client = _client(make_staff(Role.MANAGER))
+    hostile = [
+        {"period": "bogus"},
+        {"region": "abc"},
+        {"period": "custom", "date_from": "2026-13-45", "date_to": "x"},
+        {"grid": "abc", "team": "'; DROP TABLE x; --", "area": "<script>", "by": "nope"},
+        {"export": "pdf"},
+    ]
+    for params in hostile:
+        response = client.get(f"/analytics/dashboards/{key}/", params)
+        assert response.status_code in (200, 400, 404), (params, response.status_code)
+        assert b"<script>" not in response.content
+
+
+@pytest.mark.django_db
+def test_ending_a_subscription_that_is_not_a_number_is_a_404(make_staff):
+    client = _client(make_staff(Role.MANAGER))
+    assert client.post("/analytics/dashboards/subscriptions/", {"subscription": "abc"}).status_code == 404

@@ -144,3 +144,23 @@ def test_progress_estimates_the_time_left_from_the_pace_so_far():
 
     assert progress.percent == 25
     assert progress.eta == datetime.timedelta(seconds=180)
+
+
+def test_scheduled_runs_take_last_months_end_or_yesterday():
+    today = datetime.date(2026, 12, 1)
+    assert jobs.scheduled_cutoff("churn_score", today) == datetime.date(2026, 11, 30)
+    assert jobs.scheduled_cutoff("fraud_daily", today) == datetime.date(2026, 11, 30)
+    assert jobs.scheduled_cutoff("fraud_daily", datetime.date(2026, 12, 3)) == datetime.date(2026, 12, 2)
+    assert jobs.scheduled_cutoff("features", datetime.date(2026, 12, 3)) == datetime.date(2026, 11, 30)
+
+
+@pytest.mark.django_db
+def test_the_hourly_marts_refresh_is_once_an_hour_and_waits_for_a_running_refresh():
+    at_nine = timezone.make_aware(datetime.datetime(2026, 12, 3, 9, 5))
+    AnalyticsJob.objects.create(kind="marts", run_key="marts:busy", as_of=AS_OF, status="running")
+
+    assert jobs.marts_refresh_start(hourly=True, now=at_nine) is None
+    AnalyticsJob.objects.filter(run_key="marts:busy").update(status="done")
+    first = jobs.marts_refresh_start(hourly=True, now=at_nine)
+    assert first.params["marts"] == list(jobs.HOURLY_MARTS) and first.run_key.endswith("hourly-09")
+    assert jobs.marts_refresh_start(hourly=True, now=at_nine).pk == first.pk
