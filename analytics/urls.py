@@ -3,6 +3,8 @@
 from django.urls import include, path
 
 from . import (
+    urls_campaign_channels,
+    urls_campaigns,
     urls_churn,
     urls_credit,
     urls_dashboards,
@@ -23,4 +25,6 @@ urlpatterns = [
     path("segments/", include(urls_segments.urlpatterns)),
     path("credit/", include(urls_credit.urlpatterns)),
     path("simulation/", include(urls_simulation.urlpatterns)),
+    path("campaigns/", include(urls_campaigns.urlpatterns)),
+    path("campaign-contacts/", include(urls_campaign_channels.urlpatterns)),
 ]

@@ -1,0 +1,3 @@
+"""Campaign contacts outside the analysts' pages: a clerk's or the portal's answer to a campaign prompt."""
+
+urlpatterns: list = []
