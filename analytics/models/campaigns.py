@@ -68,6 +68,7 @@ class CampaignMember(models.Model):
 
     class Outcome(models.TextChoices):
         PENDING = "pending", _("Not contacted yet")
+        SENT = "sent", _("Sent (awaiting response)")  # an SMS went out; a reply may still come
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
         NO_ANSWER = "no_answer", _("No answer")
