@@ -21,7 +21,7 @@ from django.utils.timezone import is_naive, make_aware
 from rest_framework import exceptions
 from rest_framework.filters import BaseFilterBackend
 
-RESERVED = {"fields", "offset", "limit", "sort", "format"}
+RESERVED = {"fields", "offset", "limit", "after", "sort", "format"}
 SUFFIXES = {"gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}
 
 
