@@ -26,7 +26,11 @@ class CampaignError(Exception):
 
 def campaign_audience(campaign: Campaign) -> QuerySet[Customer]:
     """The customers the campaign's target describes (before the control group and the contact policy)."""
-    target = campaign.target or {}
+    return target_audience(campaign.target or {})
+
+
+def target_audience(target: dict) -> QuerySet[Customer]:
+    """The live customers a target describes (see ``Campaign.target``); an empty criterion does not narrow."""
     customers = Customer.objects.filter(status__in=LIVE_CUSTOMER)
     if target.get("regions"):
         customers = customers.filter(region_id__in=target["regions"])
@@ -54,6 +58,130 @@ def in_control_group(campaign: Campaign, customer_id: int) -> bool:
     """A stable random draw per campaign and customer: the same customer is always on the same side of a campaign."""
     digest = hashlib.sha256(f"{campaign.pk}:{campaign.code}:{customer_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") % 100 < campaign.holdout_percent
+
+
+CHANNELS = ("outbound_call", "sms", "hall_prompt", "portal_banner")
+TEXT_CHANNELS = ("sms", "portal_banner")  # these show the customer the campaign's message
+TARGET_KEYS = ("churn_bands", "levels", "segments", "value_groups", "regions", "product_kinds")
+EDITABLE = ("name", "goal", "target", "channels", "script", "message", "starts_on", "ends_on", "budget",
+            "holdout_percent")  # fmt: skip
+
+
+def _clean_target(target: dict) -> dict:
+    """Only the known criteria, each a sorted list without blanks (regions as ids)."""
+    cleaned = {}
+    for key in TARGET_KEYS:
+        values = [v for v in (target or {}).get(key) or [] if v not in ("", None)]
+        cleaned[key] = sorted({int(v) for v in values} if key == "regions" else {str(v) for v in values})
+    return cleaned
+
+
+def _check(campaign: Campaign) -> None:
+    if not campaign.name.strip():
+        raise CampaignError(_("Give the campaign a name."))
+    if campaign.goal not in Campaign.Goal.values:
+        raise CampaignError(_("Choose the campaign's goal."))
+    if not campaign.channels:
+        raise CampaignError(_("Choose at least one channel."))
+    if set(campaign.channels) - set(CHANNELS):
+        raise CampaignError(_("Unknown channel."))
+    if set(campaign.channels) & set(TEXT_CHANNELS) and not campaign.message.strip():
+        raise CampaignError(_("SMS and portal banners need the text the customer sees."))
+    if campaign.ends_on < campaign.starts_on:
+        raise CampaignError(_("The campaign cannot end before it starts."))
+    if campaign.budget < 0:
+        raise CampaignError(_("The budget cannot be negative."))
+    if not 1 <= campaign.holdout_percent <= 50:
+        raise CampaignError(_("The control group is between 1 and 50 %."))
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    actor,
+    code: str,
+    name: str,
+    goal: str,
+    target: dict,
+    channels: list[str],
+    starts_on,
+    ends_on,
+    offerings=(),
+    script: str = "",
+    message: str = "",
+    budget=0,
+    holdout_percent: int = 10,
+) -> Campaign:
+    """Save a draft campaign (validated as launching would need it), audited."""
+    if Campaign.objects.filter(code=code).exists():
+        raise CampaignError(_("A campaign with this code exists already."))
+    campaign = Campaign(code=code, name=name, goal=goal, target=_clean_target(target),
+                        channels=[c for c in CHANNELS if c in channels], script=script, message=message,
+                        starts_on=starts_on, ends_on=ends_on, budget=budget, holdout_percent=holdout_percent,
+                        created_by=actor)  # fmt: skip
+    _check(campaign)
+    campaign.save()
+    campaign.offerings.set(offerings)
+    audit_record(action="create", obj=campaign, actor=actor,
+                 changes={"code": code, "goal": goal, "target": campaign.target, "channels": campaign.channels,
+                          "offerings": sorted(o.code for o in offerings)})  # fmt: skip
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(*, campaign: Campaign, actor, offerings=None, **fields) -> Campaign:
+    """Change a draft campaign (a launched one keeps what its members were chosen and contacted by), audited."""
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != Campaign.Status.DRAFT:
+        raise CampaignError(_("Only a draft campaign can be changed."))
+    if "target" in fields:
+        fields["target"] = _clean_target(fields["target"])
+    if "channels" in fields:
+        fields["channels"] = [c for c in CHANNELS if c in fields["channels"]]
+    changes = {}
+    for name, value in fields.items():
+        if getattr(campaign, name) != value:
+            changes[name] = [getattr(campaign, name), value]
+            setattr(campaign, name, value)
+    _check(campaign)
+    campaign.save()
+    if offerings is not None:
+        before = sorted(campaign.offerings.values_list("code", flat=True))
+        after = sorted(o.code for o in offerings)
+        if before != after:
+            campaign.offerings.set(offerings)
+            changes["offerings"] = [before, after]
+    if changes:
+        audit_record(action="update", obj=campaign, actor=actor, changes=changes)
+    return campaign
+
+
+def _close(campaign: Campaign, *, actor, to: str, allowed: tuple[str, ...], refusal: str) -> Campaign:
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status not in allowed:
+        raise CampaignError(refusal)
+    before, campaign.status = campaign.status, to
+    campaign.save(update_fields=["status"])
+    audit_record(action="update", obj=campaign, actor=actor, changes={"status": [before, to]})
+    return campaign
+
+
+@transaction.atomic
+def campaign_cancel(*, campaign: Campaign, actor) -> Campaign:
+    """Stop a draft or running campaign: its remaining members are no longer contacted; the report stays."""
+    return _close(campaign, actor=actor, to=Campaign.Status.CANCELLED,
+                  allowed=(Campaign.Status.DRAFT, Campaign.Status.LAUNCHED),
+                  refusal=_("Only a draft or running campaign can be cancelled."))  # fmt: skip
+
+
+@transaction.atomic
+def campaign_finish(*, campaign: Campaign, actor) -> Campaign:
+    """End a running campaign: no more contacts; conversions are still counted until its end date."""
+    return _close(campaign, actor=actor, to=Campaign.Status.FINISHED, allowed=(Campaign.Status.LAUNCHED,),
+                  refusal=_("Only a running campaign can be finished."))  # fmt: skip
 
 
 @transaction.atomic
