@@ -7,6 +7,11 @@ from celery.schedules import crontab
 
 def beat_schedule() -> dict[str, dict]:
     return {
+        # The task outbox: tasks enqueued while the broker was down are published once it is back.
+        "drain-task-outbox": {
+            "task": "crm.outbox.tasks.outbox_drain_task",
+            "schedule": crontab(minute="*"),
+        },
         "retry-due-event-deliveries": {
             "task": "crm.api.tasks.retry_due_event_deliveries_task",
             "schedule": crontab(minute="*"),

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "crm.audit",
     "crm.sla",
     "crm.messaging",
+    "crm.outbox",
     "crm.api",
     "crm.ui",
     "crm.demo",
@@ -106,10 +107,11 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: Redis when REDIS_URL is set (shared by all web processes), else per-process memory.
+# Cache: Redis when REDIS_URL is set (shared by all web processes), else per-process memory. With Redis down the
+# cache reads as empty (crm.cache): pages slow down, they do not fail.
 REDIS_URL = env_str("REDIS_URL", required_in_production=True)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "crm.cache.TolerantRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
