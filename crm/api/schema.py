@@ -13,3 +13,55 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "An API client token: `Authorization: Bearer crm_<prefix>_<secret>`; scopes decide access.",
         }
+
+
+ERROR_RESPONSES: dict[int, str] = {
+    400: "A parameter or the body is invalid (the message names it).",
+    401: "No valid bearer token.",
+    403: "The token lacks the scope, or the object is outside the caller's regions.",
+    404: "No such resource (or not visible to the caller).",
+    409: "Conflicts with the resource's state (a duplicate, a stale version).",
+    415: "The body's media type is not accepted.",
+    422: "Well-formed but breaks a business rule.",
+    429: "Rate limit of the API client exceeded (see Retry-After).",
+    503: "A backing service (database, queue) is unavailable; retry later.",
+}
+ALWAYS_PRESENT = ("id", "href", "@type")
+
+
+def tmf_postprocess(result: dict, generator, request, public) -> dict:
+    """drf-spectacular post-processing hook: the schema tells what the API really answers.
+
+    - every operation may answer the TMF630 error body (``Error``) with the statuses of ``ERROR_RESPONSES``;
+    - ``fields=`` selection trims a resource to the attributes asked for plus id, href and @type, so those are the
+      only ones a response component can require.
+    """
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = {
+        "type": "object",
+        "description": "TMF630 error body.",
+        "properties": {
+            "code": {"type": "string"},
+            "reason": {"type": "string"},
+            "message": {"type": "string"},
+            "status": {"type": "string"},
+            "@type": {"type": "string", "enum": ["Error"]},
+        },
+        "required": ["code", "reason", "message", "status", "@type"],
+    }
+    error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in ("get", "put", "post", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_RESPONSES.items():
+                responses.setdefault(str(status), {"description": description, "content": error_content})
+    for name, component in schemas.items():
+        if name != "Error" and not name.endswith("Request") and "required" in component:
+            kept = [field for field in component["required"] if field in ALWAYS_PRESENT]
+            if kept:
+                component["required"] = kept
+            else:
+                del component["required"]
+    return result
