@@ -54,3 +54,11 @@ def reports_send_due_task() -> int:
     from analytics.dashboards.reports import reports_send_due
 
     return reports_send_due()
+
+
+@shared_task(acks_late=True, time_limit=3600, soft_time_limit=3300)
+def campaigns_sms_send_task() -> dict[str, int]:
+    """Text the running SMS campaigns' members not texted yet (idempotent: a member is texted once)."""
+    from analytics.campaigns.channels import campaigns_sms_send_running
+
+    return {code: run.sent for code, run in campaigns_sms_send_running().items()}

@@ -102,6 +102,11 @@ def beat_schedule() -> dict[str, dict]:
             "task": "customers.tasks.contracts_sweep_task",
             "schedule": crontab(minute=0, hour=6),
         },
+        # 营销短信: running SMS campaigns text their members not texted yet, daily at 10:00 (outside quiet hours).
+        "campaigns-sms-send": {
+            "task": "analytics.tasks.campaigns_sms_send_task",
+            "schedule": crontab(minute=0, hour=10),
+        },
         # 主动关怀: care rules daily at 09:30, after the nightly jobs and outside the SMS quiet hours.
         "care-rules-run": {
             "task": "feedback.tasks.care_rules_run_task",

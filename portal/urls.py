@@ -7,6 +7,7 @@ from . import views, views_bills, views_orders, views_pay, views_privacy, views_
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("offers/<int:member_id>/answer/", views.campaign_answer, name="campaign_answer"),
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("signup/", views.signup, name="signup"),

@@ -45,12 +45,53 @@ from .forms import ContactSignupStartForm, LoginForm, NewPasswordForm, ResetStar
 SIGNUP_NUMBER_KEY = "portal_signup_number"
 RESET_NUMBER_KEY = "portal_reset_number"
 CONTACT_PHONE_KEY = "portal_contact_phone"
+CAMPAIGN_CHANNEL = "portal_banner"
 
 
 @portal_login_required
 def home(request: HttpRequest) -> HttpResponse:
+    from analytics.campaigns.channels import campaign_prompts_for
+
     data = selectors.portal_home(request.portal_account)
-    return render(request, "portal/home.html", {"home": data})
+    banners = campaign_prompts_for(request.portal_account.customer, CAMPAIGN_CHANNEL)
+    return render(request, "portal/home.html", {"home": data, "campaign_banners": banners})
+
+
+@require_POST
+@portal_login_required
+def campaign_answer(request: HttpRequest, member_id: int) -> HttpResponse:
+    """The customer's answer to a campaign banner: "Order" accepts the offer (an order of channel "portal", no staff
+    actor, as every portal order), "No thanks" declines. The contact policy is asked again when answering."""
+    from django.contrib import messages
+    from django.http import Http404
+    from django.utils.translation import gettext as _
+
+    from analytics.campaigns import channels
+    from analytics.campaigns.services import CampaignError, campaign_respond
+
+    member = channels.campaign_prompt_member(request.portal_account.customer, member_id, CAMPAIGN_CHANNEL)
+    if member is None:  # another customer's membership, the control group, or a campaign without the banner
+        raise Http404
+    answer, _sep, offering_id = request.POST.get("answer", "").partition("-")  # "accept-<offer id>" or "decline"
+    if answer not in ("accept", "decline"):
+        return redirect("portal:home")
+    outcome = "accepted" if answer == "accept" else "declined"
+    if member.outcome not in channels.OPEN_OUTCOMES:
+        messages.info(request, _("You already answered this offer."))
+        return redirect("portal:home")
+    try:
+        done = campaign_respond(member=member, outcome=outcome, channel=CAMPAIGN_CHANNEL, actor=None,
+                                offering=channels.offering_of(member, offering_id))  # fmt: skip
+    except CampaignError as exc:
+        messages.error(request, str(exc))
+        return redirect("portal:home")
+    if done.order_id:
+        messages.success(request, _("Thank you: order %(order)s is submitted.") % {"order": done.order.order_no})
+    elif done.outcome == "suppressed":
+        messages.info(request, _("This offer is no longer available."))
+    else:
+        messages.info(request, _("Thank you: we will not show you this offer again."))
+    return redirect("portal:home")
 
 
 @never_cache
