@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm.audit.services import audit_export
+from crm.db_router import reading_from_replica
 from crm.ui.exports import watermark
 
 from .dashboards.base import PeriodForm, dashboard, dashboards, filters_from
@@ -91,7 +92,8 @@ def dashboard_page(request, key: str):
     form = PeriodForm(request.GET or None, user=request.user, default_period=board.default_period)
     extra = {k: request.GET[k] for k in board.params if request.GET.get(k)}
     filters = filters_from(form, request.user, extra=extra)
-    data = board.build(request.user, filters)
+    with reading_from_replica():  # aggregates: the read replica when there is one
+        data = board.build(request.user, filters)
     export = request.GET.get("export")
     if export in ("xlsx", "csv"):
         return _download(request, board, filters, data.tables, kind=export, table_key=request.GET.get("table"))

@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime
 
 import pandas as pd
-from django.db import connection
 
+from crm.db_router import replica_cursor
 from customers.models import Customer
 from orders.models import Product, ProductOrder
 
@@ -16,7 +16,7 @@ from ..sql import array, in_list, local_date
 
 
 def _frame(sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
-    with connection.cursor() as cursor:
+    with replica_cursor() as cursor:  # history up to a cut-off: the replica when there is one
         cursor.execute(sql, params)
         return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
 
@@ -55,7 +55,7 @@ def customers_now(lo: int, hi: int) -> pd.DataFrame:
 
 
 def customer_id_bounds() -> tuple[int, int]:
-    with connection.cursor() as cursor:
+    with replica_cursor() as cursor:  # history up to a cut-off: the replica when there is one
         cursor.execute(f"SELECT min(id), max(id) FROM {Customer._meta.db_table}")
         lo, hi = cursor.fetchone()
     return (lo or 0), (hi or 0) + 1

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime
 
 import pandas as pd
-from django.db import connection
+
+from crm.db_router import replica_cursor
 
 from ..sql import array, as_date, date_add, days_between, greatest, in_list, least, local_date, midnight, seeded_order
 from .scorecard import FEATURES
@@ -104,7 +105,7 @@ def credit_frame(
         **extra,
     }
     live = f"AND {in_list('status', '%(live)s')}" if live_only else ""
-    with connection.cursor() as cursor:
+    with replica_cursor() as cursor:  # history up to a cut-off: the replica when there is one
         cursor.execute(_features_sql(where, live), params)
         rows = cursor.fetchall()
     frame = pd.DataFrame(rows, columns=["customer_id", "region_id", *FEATURES])
@@ -122,14 +123,14 @@ def bad_debt_ids(ids: list[int], *, cut: datetime.date, end: datetime.date) -> s
         "end": end,
         "end_at": midnight(end + datetime.timedelta(days=1)),
     }
-    with connection.cursor() as cursor:
+    with replica_cursor() as cursor:  # history up to a cut-off: the replica when there is one
         cursor.execute(_bad_sql(), params)
         return {row[0] for row in cursor.fetchall()}
 
 
 def training_sample(cut: datetime.date, size: int, *, seed: float = 0.42) -> list[int]:
     """Customers with a bill before the cut-off (a payment history to learn from), a repeatable random sample."""
-    with connection.cursor() as cursor:
+    with replica_cursor() as cursor:  # history up to a cut-off: the replica when there is one
         order = seeded_order(cursor, seed)
         cursor.execute(
             f"""SELECT id FROM customers_customer c

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from analytics.models import ReportDelivery, ReportSubscription
 from crm.audit.services import audit_record
+from crm.db_router import reading_from_replica
 from crm.messaging.email import Attachment, email_gateway
 from crm.ui.exports import watermark
 
@@ -69,7 +70,8 @@ def report_tables(subscription: ReportSubscription, *, today: datetime.date | No
     form = PeriodForm(query, user=subscription.owner, default_period=board.default_period)
     extra = {k: str(subscription.params[k]) for k in board.params if k in subscription.params}
     filters = filters_from(form, subscription.owner, extra=extra)
-    return board, filters, board.build(subscription.owner, filters).tables
+    with reading_from_replica():  # aggregates: the read replica when there is one
+        return board, filters, board.build(subscription.owner, filters).tables
 
 
 def report_send(subscription: ReportSubscription, *, today: datetime.date) -> ReportDelivery | None:

@@ -14,10 +14,10 @@ import datetime
 from dataclasses import dataclass, fields
 
 import pandas as pd
-from django.db import connection
 
 from billing_sync.models import CustomerBill, DunningCase, Payment, UsageMonthly
 from callcenter.models import TroubleTicket
+from crm.db_router import replica_cursor
 from customers.models import Customer, KeyAccountContract
 from orders.models import Product, ProductOffering, ProductOrder, ProductSpecification
 
@@ -56,7 +56,7 @@ def month_add(month: datetime.date, n: int) -> datetime.date:
 
 
 def _frame(sql: str, params: dict, columns: list[str], dtypes: dict | None = None) -> pd.DataFrame:
-    with connection.cursor() as cursor:
+    with replica_cursor() as cursor:  # history up to a cut-off: the replica when there is one
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     frame = pd.DataFrame.from_records(rows, columns=columns)

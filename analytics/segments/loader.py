@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime
 
 import pandas as pd
-from django.db import connection
+
+from crm.db_router import replica_cursor
 
 from ..sql import (
     array,
@@ -103,7 +104,7 @@ def segment_frame(
         "m12_at": midnight(m12),
         **extra,
     }
-    with connection.cursor() as cursor:
+    with replica_cursor() as cursor:  # history up to a cut-off: the replica when there is one
         cursor.execute(_sql(where), params)
         rows = cursor.fetchall()
     frame = pd.DataFrame(rows, columns=COLUMNS)
@@ -117,7 +118,7 @@ def segment_frame(
 
 def live_customer_sample(size: int, *, seed: float = 0.42) -> list[int]:
     """A random sample of live customers' ids (repeatable: the same seed gives the same sample on the same data)."""
-    with connection.cursor() as cursor:
+    with replica_cursor() as cursor:  # history up to a cut-off: the replica when there is one
         order = seeded_order(cursor, seed)
         cursor.execute(
             f"SELECT id FROM customers_customer WHERE {in_list('status')} ORDER BY {order} LIMIT %s",  # noqa: S608
