@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import sys
 from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.db import InterfaceError, OperationalError, connections
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -134,7 +138,42 @@ def handler403(request: HttpRequest, exception: Exception):
     return defaults.permission_denied(request, exception)
 
 
+# --- The database went away (a failover, a restart, pg_terminate_backend): 503, and the next request reconnects ---
+
+RETRY_AFTER_SECONDS = 5
+
+
+def is_database_outage(exc: BaseException | None) -> bool:
+    """A lost or refused database connection (and other operational errors such as a cancelled statement): the
+    request may succeed if retried, unlike a bug."""
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def discard_broken_connections() -> None:
+    """Close the connections that no longer answer, so the next query of this thread opens a new one (Django does
+    this at the end of a request too; doing it here also covers callers that reuse the thread without one)."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None and not conn.is_usable():
+            conn.close()
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: the TMF error body under /tmf-api/, else a plain page rendered without the database."""
+    logger.error("Database unavailable during %s %s", request.method, request.path, exc_info=sys.exc_info()[1])
+    discard_broken_connections()
+    if is_api_path(request.path):
+        message = gettext("The service is temporarily unavailable; retry in a few seconds.")
+        response: HttpResponse = error_response(503, message, "serviceUnavailable")
+    else:
+        response = HttpResponse(loader.render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def handler500(request: HttpRequest):
+    # Django calls this inside its except block: an error raised by a middleware (e.g. the session load) lands here.
+    if is_database_outage(sys.exc_info()[1]):
+        return service_unavailable(request)
     if is_api_path(request.path):
         return error_response(500, "An unexpected error occurred; it has been logged with the request id.", "internal")
     return defaults.server_error(request)

@@ -1,4 +1,5 @@
-"""Anything that escapes a view under /tmf-api/ still answers with the TMF error body, never an HTML page."""
+"""Anything that escapes a view under /tmf-api/ still answers with the TMF error body, never an HTML page; a lost
+database connection answers 503 everywhere (with Retry-After), and the next request reconnects."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 
 from django.http import HttpRequest
 
-from .exceptions import error_response, is_api_path
+from .exceptions import error_response, is_api_path, is_database_outage, service_unavailable
 
 logger = logging.getLogger("crm.api")
 
@@ -23,6 +24,8 @@ class TMFErrorMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception):
+        if is_database_outage(exception):
+            return service_unavailable(request)
         if not is_api_path(request.path):
             return None
         logger.exception("Unhandled error in %s %s", request.method, request.path)
