@@ -10,6 +10,8 @@ def register_navigation() -> None:
                      WORK, 20, icon="☎"))  # fmt: skip
     register(NavItem("hotline-tickets", _("Tickets"), "callcenter:tickets", ("accounts.handle_interactions",), WORK, 22,
                      icon="⚑"))  # fmt: skip
+    register(NavItem("campaign-calls", _("Campaign calls"), "callcenter:campaign_calls",
+                     ("accounts.handle_interactions",), WORK, 23, icon="✆"))  # fmt: skip
     register(NavItem("knowledge", _("Knowledge base"), "callcenter:knowledge", ("accounts.handle_interactions",), WORK,
                      24, icon="?"))  # fmt: skip
     register(NavItem("hotline-supervisor", _("Hotline supervisor"), "callcenter:supervisor",
