@@ -1,8 +1,10 @@
-"""Log records carry the request id and actor; the JSON formatter writes one object per line."""
+"""Log records carry the request id and actor, with personal data masked; the JSON formatter writes one object per
+line."""
 
 from __future__ import annotations
 
 import logging
+import re
 
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
@@ -24,3 +26,34 @@ class JsonFormatter(_JsonFormatter):
         kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level", "name": "logger"})
         kwargs.setdefault("datefmt", "%Y-%m-%dT%H:%M:%S%z")
         super().__init__(*args, **kwargs)
+
+
+# An 18-digit resident ID number (the last character may be X) and a mainland mobile number (optionally +86),
+# not inside a longer run of digits.
+_ID_NUMBER = re.compile(r"(?<!\d)(\d{4})\d{10}(\d{3}[\dXx])(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)((?:\+?86[- ]?)?1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def mask_personal_data(text: str) -> str:
+    """ID numbers and mobile numbers in a text, masked: 3401**********123X, 138****5678."""
+    text = _ID_NUMBER.sub(r"\1**********\2", text)
+    return _MOBILE.sub(r"\1****\2", text)
+
+
+class PersonalDataFilter(logging.Filter):
+    """Masks ID and mobile numbers in every log line (message, its arguments and a traceback) before it is written.
+
+    Attached to the handlers, so records propagated from every logger pass through it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: leave it to logging's own error report
+            return True
+        record.msg, record.args = mask_personal_data(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_personal_data(record.exc_text)
+        return True

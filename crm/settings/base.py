@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "crm.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "crm.security.SecurityHeadersMiddleware",  # CSP with a per-request nonce, Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "crm.middleware.RequestActorMiddleware",
     "portal.middleware.PortalSessionMiddleware",  # customers' own session on /portal/ (after the staff one)
     "django.contrib.messages.middleware.MessageMiddleware",
+    "crm.security.StaffIdleTimeoutMiddleware",  # after messages: it tells the user why they were logged out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crm.api.middleware.TMFErrorMiddleware",
 ]
@@ -87,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "crm.ui.context_processors.shell",
+                "crm.security.csp_nonce",
             ],
         },
     },
@@ -133,6 +136,15 @@ PORTAL_SESSION_COOKIE_NAME = "crm_portal"
 PORTAL_SESSION_COOKIE_AGE = env_int("PORTAL_SESSION_COOKIE_AGE", 2 * 3600)
 PORTAL_SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)
 
+# Staff log-in: failures lock a username (and a client IP trying many) for a while, audited (crm/accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["crm.accounts.backends.LockoutModelBackend"]
+STAFF_LOGIN_MAX_FAILURES = env_int("STAFF_LOGIN_MAX_FAILURES", 5)
+STAFF_LOGIN_MAX_FAILURES_PER_IP = env_int("STAFF_LOGIN_MAX_FAILURES_PER_IP", 50)
+STAFF_LOCKOUT_MINUTES = env_int("STAFF_LOCKOUT_MINUTES", 15)
+# Seconds without a request after which a staff session ends (0 turns it off); htmx requests count as activity.
+STAFF_IDLE_TIMEOUT = env_int("STAFF_IDLE_TIMEOUT", 30 * 60)
+
+# Length, not composition rules (NIST SP 800-63B): at least 10 characters, not common, not all digits, not the name.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -172,17 +184,28 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+# Security headers: nosniff, frame denial, Referrer-Policy, and HSTS only behind a TLS-terminating proxy; the CSP
+# (self only, inline scripts by nonce) and Permissions-Policy come from crm/security.py.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
-SECURE_HSTS_SECONDS = 31536000 if env_bool("BEHIND_TLS_PROXY") else 0
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+SECURE_HSTS_SECONDS = 31536000 if BEHIND_TLS_PROXY else 0
+CSP_ENABLED = env_bool("CSP_ENABLED", True)
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
 
 # Logging: JSON lines carrying the request id (LOG_FORMAT=text for a human at a terminal).
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "crm.logging.RequestContextFilter"}},
+    "filters": {
+        "request_context": {"()": "crm.logging.RequestContextFilter"},
+        # ID-card and mobile numbers are masked in every line (PIPL); see crm/logging.py.
+        "personal_data": {"()": "crm.logging.PersonalDataFilter"},
+    },
     "formatters": {
         "json": {"()": "crm.logging.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
@@ -190,7 +213,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_context"],
+            "filters": ["request_context", "personal_data"],
             "formatter": env_str("LOG_FORMAT", "json"),
         }
     },
@@ -200,6 +223,8 @@ LOGGING = {
 
 # Privacy (隐私保护): exporting more rows of personal data than this needs a manager's approval.
 CRM_EXPORT_WITHOUT_APPROVAL_ROWS = env_int("CRM_EXPORT_WITHOUT_APPROVAL_ROWS", 200)
+# Usage details (详单) are kept this many months; older monthly partitions are dropped by a scheduled job.
+USAGE_RETENTION_MONTHS = env_int("USAGE_RETENTION_MONTHS", 24)
 # Minutes an audited cross-region lookup lets the user open the customers it found.
 CRM_CROSS_REGION_GRANT_MINUTES = env_int("CRM_CROSS_REGION_GRANT_MINUTES", 30)
 # SMS to customers and staff go through this gateway class (短信网关); the local one only records them.
