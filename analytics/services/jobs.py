@@ -21,6 +21,7 @@ from django.utils import timezone
 from analytics.jobs import job_spec
 from analytics.models import AnalyticsJob, JobChunk
 from analytics.models.jobs import LIVE_STATUSES, JobStatus
+from crm.outbox.services import outbox_enqueue
 from customers.models import Customer
 
 log = logging.getLogger(__name__)
@@ -63,15 +64,16 @@ def job_start(
             job.save(update_fields=["status", "error", "finished_at"])
         else:
             return job
-        job_id = job.pk
-        transaction.on_commit(lambda: _dispatch_run(job_id))
+        _dispatch_run(job.pk)
     return job
 
 
 def _dispatch_run(job_id: int) -> None:
+    """Queue the run through the outbox, in the caller's transaction: published after commit, or by the outbox's
+    drain if the broker is down (a run is idempotent: done chunks are skipped)."""
     from analytics.tasks import analytics_job_run_task
 
-    analytics_job_run_task.delay(job_id)
+    outbox_enqueue(analytics_job_run_task, job_id)
 
 
 def job_run_now(kind: str, *, as_of: datetime.date, params: dict | None = None, actor=None) -> AnalyticsJob:
@@ -223,7 +225,7 @@ def job_resume(job_id: int) -> AnalyticsJob:
         job.chunks.filter(status=JobChunk.Status.FAILED).update(status=JobChunk.Status.PENDING)
         job.status, job.error, job.finished_at, job.heartbeat_at = JobStatus.PENDING, "", None, timezone.now()
         job.save(update_fields=["status", "error", "finished_at", "heartbeat_at"])
-        transaction.on_commit(lambda: _dispatch_run(job_id))
+        _dispatch_run(job_id)
     return job
 
 

@@ -19,6 +19,7 @@ from billing_sync.services.dunning import dunning_run, rule_for
 from billing_sync.services.payments import payment_post
 from crm.audit.models import AuditEntry
 from crm.messaging.models import OutboundMessage
+from crm.outbox.models import OutboxTask
 from customers.models import PartyInteraction
 from orders.models import OrderType, Product, ProductOrder
 
@@ -168,14 +169,15 @@ def test_a_part_payment_keeps_the_case_and_a_failed_resume_is_retried_by_the_dai
 
     import billing_sync.tasks as tasks
 
-    def broken(case_id):
+    def broken(*args, **kwargs):
         raise RuntimeError("broker down")
 
-    monkeypatch.setattr(tasks.dunning_resume_task, "delay", broken)
+    monkeypatch.setattr(tasks.dunning_resume_task, "apply_async", broken)  # what the outbox publishes with
     with django_capture_on_commit_callbacks(execute=True):
         payment, _ = payment_post(account=account, amount="20", channel="counter", method="cash", paid_at=clock(12))
     case.refresh_from_db()
     assert case.status == "resolved" and payment.pk  # the payment stands although the resume could not start
+    assert OutboxTask.objects.filter(task_name=tasks.dunning_resume_task.name, sent_at__isnull=True).count() == 1
     assert {p.status for p in Product.objects.filter(pk__in=[p.pk for p in lines])} == {"suspended"}
 
     report = dunning_run(now=clock(13))
@@ -405,7 +407,8 @@ def test_a_run_that_fans_out_to_workers_does_the_same_steps(debtor, clock, djang
     _customer, account, lines = debtor
     with django_capture_on_commit_callbacks(execute=True):
         dunning_run(now=clock(1))
-    report = dunning_run(now=clock(11), fan_out=True)
+    with django_capture_on_commit_callbacks(execute=True):  # the chunks go through the task outbox
+        report = dunning_run(now=clock(11), fan_out=True)
     case = DunningCase.objects.get(account=account)
     assert report.queued == 1 and report.suspended == 0  # counted by the worker's report, not this one
     assert case.phase == 2

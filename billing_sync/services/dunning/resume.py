@@ -13,6 +13,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.outbox.services import outbox_enqueue
 from customers.models import BillingAccount
 
 from ...models import CollectionTask, DunningAction, DunningCase, Instalment, InstalmentPlan, Payment, PromiseToPay
@@ -108,8 +109,7 @@ def case_resolve(case: DunningCase, *, now: datetime.datetime, actor=None) -> Du
         note=_("Arrears cleared (%(amount)s yuan left); the case is closed.") % {"amount": case.arrears},
     )
     if case.actions.filter(kind=Kind.SUSPEND).exists():
-        case_id = case.pk
-        transaction.on_commit(lambda: _enqueue_resume(case_id))
+        _enqueue_resume(case.pk)
     return case
 
 
@@ -122,12 +122,11 @@ def _close_open_work(case: DunningCase, *, now: datetime.datetime, kept: bool) -
 
 
 def _enqueue_resume(case_id: int) -> None:
+    """Queue the resumption through the outbox, with the payment's transaction: if the broker is down the payment
+    still commits and the resumption runs once it is back (the daily run also retries what is left)."""
     from ...tasks import dunning_resume_task
 
-    try:
-        dunning_resume_task.delay(case_id)
-    except Exception:  # the payment is committed; the daily run retries the resumption
-        logger.exception("Could not enqueue the resumption of case %s", case_id)
+    outbox_enqueue(dunning_resume_task, case_id)
 
 
 def _resume_pending_case_ids(*, now: datetime.datetime) -> list[int]:

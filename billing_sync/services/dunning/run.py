@@ -13,6 +13,7 @@ from django.db.models import DecimalField, Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from crm.audit.services import audit_record
+from crm.outbox.services import outbox_enqueue
 from customers.models import BillingAccount, Customer
 
 from ...models import CustomerBill, DunningAction, DunningCase, DunningPhase
@@ -72,8 +73,8 @@ def dunning_run(*, now: datetime.datetime | None = None, fan_out: bool | None = 
         # queue in chunks so every billing worker takes a share (each step is idempotent, so a redelivery is safe).
         from ...tasks import dunning_cases_step_task
 
-        for start in range(0, len(due), STEP_CHUNK):
-            dunning_cases_step_task.delay(due[start : start + STEP_CHUNK], now.isoformat())
+        for start in range(0, len(due), STEP_CHUNK):  # through the outbox: a broker outage loses no chunk
+            outbox_enqueue(dunning_cases_step_task, due[start : start + STEP_CHUNK], now.isoformat())
         report.queued += len(due)
     else:
         dunning_cases_step(case_ids=due, now=now, report=report, rules=rules, phases=phases)

@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from crm.api.registry import register_api
 from crm.audit.services import audit_record
+from crm.outbox.services import outbox_enqueue
 
 from ...models import FeedBatch, FeedRejection
 from .csv_records import csv_records
@@ -124,8 +125,7 @@ def feed_batch_load(
                            file_name=file_name, submitted_by=submitted_by, received_at=received_at)  # fmt: skip
             _load(batch, records, started=started)
             if kind == FeedBatch.Kind.USAGE:  # the fast fraud rules look at each usage batch as it arrives
-                batch_id = batch.pk
-                transaction.on_commit(lambda: _fraud_check(batch_id))
+                _fraud_check(batch.pk)
         return batch, True
     except _AlreadySent:
         return _same_content(FeedBatch.objects.get(**keys), content_sha256), False
@@ -185,9 +185,10 @@ def _chunks(records: Iterable, size: int) -> Iterator[list[tuple[int, object]]]:
 
 
 def _fraud_check(batch_id: int) -> None:
+    """Queue the fast fraud rules through the outbox: committed with the batch, run once the broker has it."""
     from analytics.tasks import fraud_batch_check_task
 
-    fraud_batch_check_task.delay(batch_id)
+    outbox_enqueue(fraud_batch_check_task, batch_id)
 
 
 def _load(batch: FeedBatch, records: Iterable, *, started: float) -> None:
