@@ -226,7 +226,7 @@ def campaign_respond(
         raise CampaignError(_("The campaign is not running."))
     if channel not in campaign.channels:
         raise CampaignError(_("The campaign does not use this channel."))
-    if outcome not in CampaignMember.Outcome.values or outcome in ("pending", "suppressed"):
+    if outcome not in CampaignMember.Outcome.values or outcome in ("pending", "sent", "suppressed"):
         raise CampaignError(_("Choose what the customer answered."))
     policy_channel = POLICY_CHANNEL.get(channel)
     if policy_channel is not None and member.outcome == CampaignMember.Outcome.PENDING:

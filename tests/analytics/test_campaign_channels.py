@@ -157,6 +157,18 @@ def test_sms_skips_an_opted_out_customer_as_suppressed_and_a_reply_is_still_reco
     assert answered.order.items.get().offering.code == "vas-data-10g"
 
 
+def test_sent_is_not_an_answer_anyone_records(make_campaign, make_staff):
+    from analytics.campaigns.services import CampaignError
+
+    campaign = make_campaign("sms-retain", ["sms"])
+    member = _member(campaign, control=False)
+
+    with pytest.raises(CampaignError, match="Choose what the customer answered"):
+        campaign_respond(member=member, outcome="sent", channel="sms", actor=make_staff(Role.CALL_AGENT), at=NOON)
+    member.refresh_from_db()
+    assert member.outcome == "pending"
+
+
 def test_sms_waits_outside_quiet_hours(make_campaign, sms_outbox, django_capture_on_commit_callbacks):
     campaign = make_campaign("sms-retain", ["sms"])
     QuietHours.objects.create(channel="sms", start=datetime.time(21), end=datetime.time(8))
