@@ -32,6 +32,10 @@ def register_navigation() -> None:
                 ("accounts.run_campaigns",), OVERSIGHT, 483, icon="≈")
     )  # fmt: skip
     register(
+        NavItem("analytics-campaigns", _("Campaigns"), "analytics:campaigns", ("accounts.run_campaigns",), OVERSIGHT,
+                484, icon="✉")
+    )  # fmt: skip
+    register(
         NavItem("analytics-features", _("Customer features"), "analytics:feature_catalog",
                 ("accounts.view_dashboards",), OVERSIGHT, 481, icon="≣")
     )  # fmt: skip

@@ -1,0 +1,440 @@
+"""Campaign pages (营销活动) for analysts: the list, a draft's form with a live audience preview (htmx), the detail page
+with launch / cancel / finish, and the report — response and conversion by channel and segment, uplift against the
+control group with its 95 % interval, the revenue effect, a chart — with its export (Excel, CSV)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from crm.audit.services import audit_export
+from crm.ui.exports import MAX_EXPORT_ROWS, watermark
+
+from .campaigns import selectors
+from .campaigns.forms import CHANNEL_LABELS, CampaignForm, PreviewForm
+from .campaigns.selectors import CampaignReport
+from .campaigns.services import (
+    CampaignError,
+    campaign_cancel,
+    campaign_create,
+    campaign_finish,
+    campaign_launch,
+    campaign_update,
+)
+from .dashboards.base import Chart, Column, Table
+from .dashboards.files import table_csv, tables_csv_zip, tables_xlsx
+from .models import Campaign, CampaignMember
+from .segments.rfm import SEGMENT_BY_CODE
+
+PERMISSION = "accounts.run_campaigns"
+EXPORT_PERMISSION = "accounts.export_lists"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _campaign(pk: int) -> Campaign:
+    return get_object_or_404(Campaign.objects.select_related("created_by").prefetch_related("offerings"), pk=pk)
+
+
+@login_required
+@permission_required(PERMISSION, raise_exception=True)
+def campaign_list(request):
+    """Every campaign (or those of one status), newest first, with members, contacts, acceptances and uplift."""
+    status = request.GET.get("status", "")
+    if status not in Campaign.Status.values:
+        status = ""
+    rows = selectors.campaigns_with_figures(status=status)
+    for _campaign_row, figures in rows:
+        if figures.get("effect"):
+            figures["shown"] = _effect_shown(figures["effect"])
+    context = {"rows": rows, "status": status, "statuses": Campaign.Status.choices}
+    return render(request, "analytics/campaigns/list.html", context)
+
+
+@login_required
+@permission_required(PERMISSION, raise_exception=True)
+def campaign_new(request):
+    today = timezone.localdate()
+    initial = {
+        "goal": Campaign.Goal.RETENTION,
+        "code": selectors.campaign_code_suggest(Campaign.Goal.RETENTION, today),
+        "starts_on": today,
+        "ends_on": today + datetime.timedelta(days=30),
+        "holdout_percent": 10,
+        "budget": 0,
+    }
+    form = CampaignForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = campaign_create(
+                actor=request.user,
+                code=form.cleaned_data["code"],
+                offerings=list(form.cleaned_data["offerings"]),
+                **form.fields_for_service(),
+            )
+        except CampaignError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Draft campaign %(name)s saved.") % {"name": campaign.name})
+            return redirect("analytics:campaign", campaign.pk)
+    return render(request, "analytics/campaigns/form.html", {"form": form, "campaign": None})
+
+
+@login_required
+@permission_required(PERMISSION, raise_exception=True)
+def campaign_edit(request, pk: int):
+    """A draft's form; a launched campaign keeps the definition its members were chosen by."""
+    campaign = _campaign(pk)
+    if campaign.status != Campaign.Status.DRAFT:
+        messages.error(request, _("Only a draft campaign can be changed."))
+        return redirect("analytics:campaign", campaign.pk)
+    form = CampaignForm(request.POST or None, instance=_campaign(pk), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = campaign_update(
+                campaign=campaign,
+                actor=request.user,
+                offerings=list(form.cleaned_data["offerings"]),
+                **form.fields_for_service(),
+            )
+        except CampaignError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Campaign %(name)s saved.") % {"name": campaign.name})
+            return redirect("analytics:campaign", campaign.pk)
+    return render(request, "analytics/campaigns/form.html", {"form": form, "campaign": campaign})
+
+
+@login_required
+@permission_required(PERMISSION, raise_exception=True)
+def campaign_preview(request):
+    """htmx fragment: the audience of the form's target as the analyst edits it (nothing is saved)."""
+    form = PreviewForm(request.GET, user=request.user)
+    args = form.preview_args()
+    preview = selectors.campaign_audience_preview(**args)
+    return render(request, "analytics/campaigns/_preview.html", _preview_context(preview, args["holdout_percent"]))
+
+
+def _preview_context(preview: selectors.AudiencePreview, holdout_percent: int) -> dict:
+    from customers.models import ServiceLevel
+
+    levels = dict(ServiceLevel.choices)
+    return {
+        "preview": preview,
+        "holdout_percent": holdout_percent,
+        "within_cap": [{**r, "label": CHANNEL_LABELS.get(r["channel"], r["channel"])} for r in preview.within_cap],
+        "by_level": [{**r, "label": levels.get(r["service_level"], r["service_level"])} for r in preview.by_level],
+    }
+
+
+@login_required
+@permission_required(PERMISSION, raise_exception=True)
+def campaign_detail(request, pk: int):
+    """The campaign's definition and actions; once launched, its report."""
+    campaign = _campaign(pk)
+    context = {
+        "campaign": campaign,
+        "target": _target_display(campaign),
+        "channels": [CHANNEL_LABELS.get(c, c) for c in campaign.channels],
+        "can_export": request.user.has_perm(EXPORT_PERMISSION),
+    }
+    if campaign.status == Campaign.Status.DRAFT:
+        preview = selectors.campaign_audience_preview(
+            campaign.target or {}, holdout_percent=campaign.holdout_percent, channels=campaign.channels,
+            goal=campaign.goal,
+        )  # fmt: skip
+        context.update(_preview_context(preview, campaign.holdout_percent))
+    else:
+        report = selectors.campaign_report(campaign)
+        context.update(
+            {
+                "report": report,
+                "shown": _effect_shown(report.effect) if report.effect else None,
+                "tables": _report_tables(report)[1:],  # the summary is shown as figures
+                "chart": _chart(report),
+            }
+        )
+    return render(request, "analytics/campaigns/detail.html", context)
+
+
+def _post_action(request, pk: int, action, done: str):
+    campaign = get_object_or_404(Campaign, pk=pk)
+    try:
+        result = action(campaign=campaign, actor=request.user)
+    except CampaignError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done % {"name": campaign.name, "n": result if isinstance(result, int) else 0})
+    return redirect("analytics:campaign", campaign.pk)
+
+
+@login_required
+@permission_required(PERMISSION, raise_exception=True)
+@require_POST
+def campaign_launch_view(request, pk: int):
+    return _post_action(request, pk, campaign_launch, _("Campaign %(name)s launched to %(n)s customers."))
+
+
+@login_required
+@permission_required(PERMISSION, raise_exception=True)
+@require_POST
+def campaign_cancel_view(request, pk: int):
+    return _post_action(request, pk, campaign_cancel, _("Campaign %(name)s cancelled."))
+
+
+@login_required
+@permission_required(PERMISSION, raise_exception=True)
+@require_POST
+def campaign_finish_view(request, pk: int):
+    return _post_action(request, pk, campaign_finish, _("Campaign %(name)s finished."))
+
+
+@login_required
+@permission_required(PERMISSION, raise_exception=True)
+def campaign_report(request, pk: int):
+    """``?export=xlsx`` (a workbook: summary, channels, segments, offers, members) or ``?export=csv`` (a zip of the
+    same as CSV files, or one with ``&table=key``); without ``export``, the report on the campaign's page."""
+    campaign = _campaign(pk)
+    export = request.GET.get("export")
+    if not export:
+        return redirect(reverse("analytics:campaign", args=[campaign.pk]) + "#report")
+    if export not in ("xlsx", "csv"):
+        raise Http404
+    if not request.user.has_perm(EXPORT_PERMISSION):
+        raise PermissionDenied
+    if campaign.status == Campaign.Status.DRAFT:
+        raise Http404
+    table_key = request.GET.get("table")
+    tables = _report_tables(selectors.campaign_report(campaign))
+    if not table_key or table_key == "members":
+        tables.append(_members_table(campaign, request.user))
+    if table_key:
+        tables = [t for t in tables if t.key == table_key]
+        if not tables:
+            raise Http404
+    mark = watermark(request.user)
+    stamp = f"campaign-{campaign.code}"
+    if export == "xlsx":
+        response = HttpResponse(tables_xlsx(tables, watermark=mark), content_type=XLSX)
+        name = f"{stamp}.xlsx"
+    elif table_key:
+        response = HttpResponse(table_csv(tables[0], watermark=mark), content_type="text/csv; charset=utf-8")
+        name = f"{stamp}-{table_key}.csv"
+    else:
+        response = HttpResponse(tables_csv_zip(tables, watermark=mark), content_type="application/zip")
+        name = f"{stamp}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    members = next((t for t in tables if t.key == "members"), None)
+    audit_export(
+        list_name=f"campaign:{campaign.code}" + (f":{table_key}" if table_key else ""),
+        row_count=len(members.rows) if members else sum(len(t.rows) for t in tables),
+        filters=request.GET.urlencode(),
+        actor=request.user,
+    )
+    return response
+
+
+# What the pages and files show ----------------------------------------------------------------------------------
+
+
+def _target_display(campaign: Campaign) -> list[tuple[str, str]]:
+    from crm.accounts.models import Region
+
+    target = campaign.target or {}
+    shown = []
+    labels = {
+        "churn_bands": gettext_lazy("Churn-risk bands"),
+        "levels": gettext_lazy("Service levels"),
+        "segments": gettext_lazy("Segments (RFM)"),
+        "value_groups": gettext_lazy("Value groups"),
+        "product_kinds": gettext_lazy("Holds a live product of kind"),
+    }
+    for key, label in labels.items():
+        values = target.get(key) or []
+        if values:
+            choices = dict(CampaignForm.base_fields[key].choices)
+            shown.append((str(label), ", ".join(str(choices.get(v, v)) for v in values)))
+    if target.get("regions"):
+        names = Region.objects.filter(pk__in=target["regions"]).order_by("code").values_list("name", flat=True)
+        shown.append((_("Regions"), ", ".join(names)))
+    return shown
+
+
+def _points(value: float) -> str:
+    return _("%(value)s pp") % {"value": f"{value * 100:+.1f}"}
+
+
+def _effect_shown(effect) -> dict:
+    """Uplift and its interval in percentage points, as the pages show them."""
+    return {"uplift": _points(effect.uplift), "low": _points(effect.ci_low), "high": _points(effect.ci_high)}
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 2)
+
+
+def _segment(code: str) -> str:
+    segment = SEGMENT_BY_CODE.get(code)
+    return str(segment.label) if segment else (code or _("(none)"))
+
+
+def _summary_rows(report: CampaignReport) -> list[dict]:
+    rows = [
+        (_("members"), report.members),
+        (_("control group (not contacted)"), report.control),
+        (_("targeted"), report.targeted),
+        (_("contacted"), report.contacted),
+        (_("accepted"), report.accepted),
+        (_("not contacted (contact policy)"), report.suppressed),
+    ]
+    effect = report.effect
+    if effect is not None:
+        rows += [
+            (_("conversion of the targeted (%)"), _percent(effect.treated_rate)),
+            (_("conversion of the control group (%)"), _percent(effect.control_rate)),
+            (_("uplift (percentage points)"), _percent(effect.uplift)),
+            (_("95 % interval, low"), _percent(effect.ci_low)),
+            (_("95 % interval, high"), _percent(effect.ci_high)),
+            (_("significant"), _("yes") if effect.significant else _("no")),
+            (_("incremental conversions"), round(effect.incremental_conversions, 1)),
+        ]
+    rows += [
+        (_("monthly revenue of the targeted's conversions (yuan)"), report.treated_revenue),
+        (_("monthly revenue of the control group's conversions (yuan)"), report.control_revenue),
+    ]
+    if effect is not None and effect.incremental_revenue is not None:
+        rows.append((_("incremental monthly revenue (yuan)"), round(effect.incremental_revenue, 2)))
+    return [{"figure": label, "value": value} for label, value in rows]
+
+
+def _channel_row(row: dict) -> dict:
+    return {
+        **row,
+        "channel": str(CHANNEL_LABELS.get(row["channel"], row["channel"])),
+        "response": _percent(row["response_rate"]),
+        "conversion": _percent(row["conversion_rate"]),
+    }
+
+
+def _segment_row(row: dict) -> dict:
+    return {
+        **row,
+        "segment": _segment(row["segment"]),
+        "targeted_rate": _percent(row["targeted_rate"]),
+        "held_out_rate": _percent(row["held_out_rate"]),
+        "uplift": _percent(row["uplift"]),
+    }
+
+
+def _report_tables(report: CampaignReport) -> list[Table]:
+    return [
+        Table(
+            "summary",
+            gettext_lazy("Summary"),
+            [Column("figure", gettext_lazy("figure")), Column("value", gettext_lazy("value"))],
+            _summary_rows(report),
+        ),
+        Table(
+            "channels",
+            gettext_lazy("By channel"),
+            [
+                Column("channel", gettext_lazy("channel")),
+                Column("contacted", gettext_lazy("contacted"), "int"),
+                Column("answered", gettext_lazy("answered"), "int"),
+                Column("accepted", gettext_lazy("accepted"), "int"),
+                Column("response", gettext_lazy("response %"), "percent"),
+                Column("conversion", gettext_lazy("acceptance %"), "percent"),
+                Column("converted", gettext_lazy("ordered an offer"), "int"),
+            ],
+            [_channel_row(row) for row in report.by_channel],
+            note=gettext_lazy(
+                "Targeted customers contacted through each channel (the control group is never contacted)."
+            ),
+        ),
+        Table(
+            "segments",
+            gettext_lazy("By segment"),
+            [
+                Column("segment", gettext_lazy("segment")),
+                Column("targeted", gettext_lazy("targeted"), "int"),
+                Column("targeted_converted", gettext_lazy("targeted converted"), "int"),
+                Column("targeted_rate", gettext_lazy("targeted conversion %"), "percent"),
+                Column("held_out", gettext_lazy("control"), "int"),
+                Column("held_out_converted", gettext_lazy("control converted"), "int"),
+                Column("held_out_rate", gettext_lazy("control conversion %"), "percent"),
+                Column("uplift", gettext_lazy("uplift (points)"), "percent"),
+            ],
+            [_segment_row(row) for row in report.by_segment],
+        ),
+        Table(
+            "offers",
+            gettext_lazy("Conversions by offer"),
+            [
+                Column("offering", gettext_lazy("offer")),
+                Column("monthly", gettext_lazy("monthly fee (yuan)"), "amount"),
+                Column("targeted", gettext_lazy("targeted converted"), "int"),
+                Column("control", gettext_lazy("control converted"), "int"),
+            ],
+            list(report.conversions_by_offer),
+        ),
+    ]
+
+
+def _members_table(campaign: Campaign, user) -> Table:
+    outcomes = dict(CampaignMember.Outcome.choices)
+    rows = []
+    members = selectors.campaign_members_for_export(campaign, user)[:MAX_EXPORT_ROWS]
+    for customer_no, region, segment, control, outcome, channel, responded, order_no in members.iterator(5000):
+        rows.append(
+            {
+                "customer": customer_no,
+                "region": region or "",
+                "segment": segment,
+                "control": _("yes") if control else _("no"),
+                "outcome": str(outcomes.get(outcome, outcome)),
+                "channel": str(CHANNEL_LABELS.get(channel, channel)),
+                "responded": timezone.localtime(responded).strftime("%Y-%m-%d %H:%M") if responded else "",
+                "order": order_no or "",
+            }
+        )
+    columns = [
+        Column("customer", gettext_lazy("customer number")),
+        Column("region", gettext_lazy("region")),
+        Column("segment", gettext_lazy("segment")),
+        Column("control", gettext_lazy("control group")),
+        Column("outcome", gettext_lazy("outcome")),
+        Column("channel", gettext_lazy("channel")),
+        Column("responded", gettext_lazy("responded")),
+        Column("order", gettext_lazy("order number")),
+    ]
+    return Table("members", gettext_lazy("Members"), columns, rows)
+
+
+def _chart(report: CampaignReport) -> Chart | None:
+    """Conversion of the targeted against the control group, overall and per segment."""
+    if report.effect is None:
+        return None
+    categories = [_("All")]
+    targeted, control = [_percent(report.effect.treated_rate)], [_percent(report.effect.control_rate)]
+    for row in report.by_segment:
+        categories.append(_segment(row["segment"]))
+        targeted.append(_percent(row["targeted_rate"]))
+        control.append(_percent(row["held_out_rate"]))
+    data = {
+        "categories": categories,
+        "series": [
+            {"name": _("Targeted: conversion %"), "values": targeted},
+            {"name": _("Control group: conversion %"), "values": control},
+        ],
+        "stacked": False,
+    }
+    return Chart("conversion", gettext_lazy("Conversion: targeted against the control group"), "columns", data)
