@@ -227,7 +227,7 @@ def test_outlet_statement_lists_each_order_and_prints(client, make_staff, march)
     assert numbers == sorted(numbers)  # oldest first
     assert "2026-03-31 20:00" in html  # completion shown in local time
     assert "New installation / subscription (新装)" in html and "65.00" in html
-    assert "window.print()" in html and "@media print" in html
+    assert "data-print" in html and "@media print" in html
     # the CSV of one outlet's statement
     rows = csv_rows(client.get(reverse("orders:commission_statement", args=["PH-HF-01", "2026-03"]), {"export": "csv"}))
     assert rows[0] == ["Order number", "Completed", "Order type", "Offering", "Amount (yuan)"]
