@@ -1,6 +1,7 @@
 """OpenAPI description of the bearer-token authentication (drf-spectacular extension)."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -65,3 +66,13 @@ def tmf_postprocess(result: dict, generator, request, public) -> dict:
             else:
                 del component["required"]
     return result
+
+
+class TMFAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema, plus the bodies the TMF base views really read: a PATCH is validated by the
+    view's ``patch_serializer_class``, a POST by its ``input_serializer_class`` (when it has them)."""
+
+    def get_request_serializer(self):
+        attribute = {"PATCH": "patch_serializer_class", "POST": "input_serializer_class"}.get(self.method)
+        serializer = getattr(self.view, attribute, None) if attribute else None
+        return serializer if serializer is not None else super().get_request_serializer()
