@@ -19,6 +19,10 @@ User-facing notes (for the README):
 - **Home** (/portal/): balance and arrears per billing account, this month's usage so far, the live subscriptions,
   open orders and fault reports or complaints with their status, and up to three offers (none when the customer
   opted out of marketing on the "portal" channel).
+- **Campaign offers** (营销活动 banner): a running campaign with the "portal banner" channel shows its text and
+  offers on the home page to the customers it targets (never its control group, and not when the contact policy
+  refuses the "portal" channel: an opt-out, quiet hours, the marketing limit). "I'm interested: order" orders the
+  offer as any portal order (channel "portal"); "No thanks" declines; either way the banner is not shown again.
 - The portal has its own session (cookie ``crm_portal``, path /portal/, HttpOnly, SameSite=Lax, Secure when
   SECURE_COOKIES or in production; ``PORTAL_SESSION_COOKIE_AGE`` seconds, 2 hours by default). A staff log-in never
   logs a customer in and a customer's session opens no staff page. Sign-ups, log-ins, failed log-ins, lockouts,
