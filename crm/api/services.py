@@ -133,7 +133,7 @@ def event_publish(*, api_name: str, event_type: str, resource_name: str, resourc
     from .tasks import deliver_event_task
 
     for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: deliver_event_task.delay(pk))
+        transaction.on_commit(lambda pk=delivery.pk: deliver_event_task.delay(pk), robust=True)
     return event
 
 
@@ -238,7 +238,7 @@ def event_delivery_replay(*, delivery_id: int, actor=None) -> EventDelivery:
     delivery.attempts = 0
     delivery.save(update_fields=["status", "next_attempt_at", "attempts"])
     audit_record(action=AuditEntry.Action.REPLAY, obj=delivery, actor=actor)
-    transaction.on_commit(lambda: deliver_event_task.delay(delivery.pk))
+    transaction.on_commit(lambda: deliver_event_task.delay(delivery.pk), robust=True)
     return delivery
 
 
@@ -283,5 +283,5 @@ def event_deliveries_replay_failed(*, system: str, actor=None, limit: int = REPL
             action=AuditEntry.Action.REPLAY, obj=delivery, changes={"system": system, "bulk": True}, actor=actor
         )
     ids = [d.pk for d in deliveries]
-    transaction.on_commit(lambda: [deliver_event_task.delay(pk) for pk in ids])
+    transaction.on_commit(lambda: [deliver_event_task.delay(pk) for pk in ids], robust=True)
     return len(ids)

@@ -31,6 +31,7 @@ from .models import OutboxTask
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 100  # rows claimed per transaction by a drain
+BROKER_TIMEOUT = 1.0  # seconds to reach the broker before a row is left for the drain
 KEEP_SENT = datetime.timedelta(days=7)
 
 
@@ -76,14 +77,23 @@ def outbox_publish(*, ids: list[int] | None = None, limit: int = BATCH_SIZE) -> 
         return _run_inline(pending, limit)
     sent = 0
     with transaction.atomic():
-        for row in pending.select_for_update(skip_locked=True).order_by("pk")[:limit]:
-            try:
-                _task(row.task_name).apply_async(args=row.args, kwargs=row.kwargs, headers=row.headers, retry=False)
-            except Exception as exc:  # the broker is down or refused: keep the row pending
-                _failed(row, exc)
-                return sent, True
-            OutboxTask.objects.filter(pk=row.pk).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
-            sent += 1
+        rows = list(pending.select_for_update(skip_locked=True).order_by("pk")[:limit])
+        if not rows:
+            return 0, False
+        # A connection of its own, checked once without kombu's patient reconnect loop (seconds per call): with the
+        # broker down, the write that enqueued must not wait, and the drain must not stall.
+        with _app().connection_for_write() as conn:
+            for row in rows:
+                try:
+                    conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT)
+                    _task(row.task_name).apply_async(
+                        args=row.args, kwargs=row.kwargs, headers=row.headers, connection=conn, retry=False
+                    )
+                except Exception as exc:  # the broker is down or refused: keep the row pending
+                    _failed(row, exc)
+                    return sent, True
+                OutboxTask.objects.filter(pk=row.pk).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+                sent += 1
     return sent, False
 
 
