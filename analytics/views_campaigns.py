@@ -275,7 +275,13 @@ def _points(value: float) -> str:
 
 def _effect_shown(effect) -> dict:
     """Uplift and its interval in percentage points, as the pages show them."""
-    return {"uplift": _points(effect.uplift), "low": _points(effect.ci_low), "high": _points(effect.ci_high)}
+    return {
+        "uplift": _points(effect.uplift),
+        "low": _points(effect.ci_low),
+        "high": _points(effect.ci_high),
+        "treated_rate": f"{effect.treated_rate * 100:.1f} %",
+        "control_rate": f"{effect.control_rate * 100:.1f} %",
+    }
 
 
 def _percent(value: float | None) -> float | None:
