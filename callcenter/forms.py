@@ -82,7 +82,13 @@ class WrapUpForm(forms.Form):
         return data
 
 
-class TicketStatusForm(forms.Form):
+class VersionedForm(forms.Form):
+    """An edit of a ticket carries the version the agent loaded, so a change made meanwhile is not overwritten."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+
+class TicketStatusForm(VersionedForm):
     status = forms.ChoiceField(label=_("new status"), choices=TroubleTicket.Status.choices)
     note = forms.CharField(label=_("note"), max_length=500, required=False)
     resolution = forms.CharField(label=_("resolution"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -92,7 +98,7 @@ class TicketStatusForm(forms.Form):
         self.fields["status"].choices = [c for c in TroubleTicket.Status.choices if c[0] in allowed]
 
 
-class TicketTransferForm(forms.Form):
+class TicketTransferForm(VersionedForm):
     to_owner = forms.ModelChoiceField(None, label=_("new owner"))
     reason = forms.CharField(label=_("reason for the transfer"), max_length=255)
 
@@ -101,7 +107,7 @@ class TicketTransferForm(forms.Form):
         self.fields["to_owner"].queryset = selectors.hotline_staff(ticket.region_id).exclude(pk=ticket.owner_id)
 
 
-class TicketEscalateForm(forms.Form):
+class TicketEscalateForm(VersionedForm):
     note = forms.CharField(label=_("why escalate"), max_length=400)
 
 

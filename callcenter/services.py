@@ -8,7 +8,7 @@ import re
 import secrets
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,6 +44,35 @@ PAUSED = {"pending", "held"}  # waiting on the customer: the clock stops
 
 class TicketStateError(Exception):
     """The ticket cannot make this move."""
+
+
+class StaleVersion(Exception):
+    """Someone else changed the ticket since the editor loaded it (optimistic locking); nothing was written."""
+
+    def __init__(self, ticket: TroubleTicket):
+        self.ticket_no, self.version, self.changed_at = ticket.ticket_no, ticket.version, ticket.updated_at
+        super().__init__(
+            _("Someone else changed this ticket at %(time)s; reload to see their change.")
+            % {"time": changed_at_text(ticket.updated_at)}
+        )
+
+
+def changed_at_text(when: datetime.datetime | None) -> str:
+    """When the conflicting change was made, in local time: 10:02 today, 11-28 10:02 another day."""
+    if when is None:
+        return "?"
+    local = timezone.localtime(when)
+    return local.strftime("%H:%M") if local.date() == timezone.localdate() else local.strftime("%m-%d %H:%M")
+
+
+def ticket_for_update(*, ticket: TroubleTicket, expected_version: int | None = None) -> TroubleTicket:
+    """The ticket, locked until the end of the caller's transaction. With ``expected_version`` (the version the
+    editor loaded) it raises StaleVersion when the ticket has changed since; without it the write goes ahead (last
+    writer wins). Every write that follows adds one to ``version``."""
+    locked = TroubleTicket.objects.select_for_update().get(pk=ticket.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(locked)
+    return locked
 
 
 # --- Calls and screen pop (弹屏) -----------------------------------------------------------------------------
@@ -253,11 +282,13 @@ def ticket_open(
 
 @transaction.atomic
 def ticket_transition(
-    *, ticket: TroubleTicket, status: str, actor, note: str = "", resolution: str = ""
-) -> TroubleTicket:
+    *, ticket: TroubleTicket, status: str, actor, note: str = "", resolution: str = "",
+    expected_version: int | None = None,
+) -> TroubleTicket:  # fmt: skip
     """Move a ticket along TMF621; waiting on the customer pauses its clock; resolving stops it and closes the
-    children of an outage's ticket; a resolved ticket is surveyed."""
-    ticket = TroubleTicket.objects.select_for_update().get(pk=ticket.pk)
+    children of an outage's ticket; a resolved ticket is surveyed. StaleVersion when ``expected_version`` is given
+    and someone else changed the ticket since (two agents resolving it: the second is refused)."""
+    ticket = ticket_for_update(ticket=ticket, expected_version=expected_version)
     old = ticket.status
     if status == old:
         return ticket
@@ -282,6 +313,7 @@ def ticket_transition(
     if status == "closed":
         ticket.closed_at = now
     ticket.status = status
+    ticket.version += 1
     ticket.save()
     TicketStatusChange.objects.create(ticket=ticket, from_status=old, to_status=status, by=actor, note=note[:500])
     if status == "resolved":
@@ -296,8 +328,12 @@ def ticket_transition(
 
 
 @transaction.atomic
-def ticket_annotate(*, ticket: TroubleTicket, actor, severity: str | None = None, notes: tuple[str, ...] = ()) -> bool:
+def ticket_annotate(
+    *, ticket: TroubleTicket, actor, severity: str | None = None, notes: tuple[str, ...] = (),
+    expected_version: int | None = None,
+) -> bool:  # fmt: skip
     """Change a ticket's severity (a triage label) and add notes; both go into its history. True when changed."""
+    ticket = ticket_for_update(ticket=ticket, expected_version=expected_version)
     changed = False
     if severity and severity != ticket.severity:
         if severity not in TroubleTicket.Severity.values:
@@ -311,6 +347,8 @@ def ticket_annotate(*, ticket: TroubleTicket, actor, severity: str | None = None
         TicketStatusChange.objects.create(ticket=ticket, from_status=ticket.status, to_status=ticket.status,
                                           by=actor, note=text[:500])  # fmt: skip
         changed = True
+    if changed:
+        TroubleTicket.objects.filter(pk=ticket.pk).update(version=F("version") + 1, updated_at=timezone.now())
     return changed
 
 
@@ -320,9 +358,11 @@ def ticket_reopen(*, ticket: TroubleTicket, actor, note: str) -> TroubleTicket:
 
 
 @transaction.atomic
-def ticket_transfer_owner(*, ticket: TroubleTicket, to_owner, actor, reason: str) -> TroubleTicket:
+def ticket_transfer_owner(
+    *, ticket: TroubleTicket, to_owner, actor, reason: str, expected_version: int | None = None
+) -> TroubleTicket:
     """Hand first-contact ownership to someone else (首问转移): only with a reason, audited."""
-    ticket = TroubleTicket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = ticket_for_update(ticket=ticket, expected_version=expected_version)
     if not reason.strip():
         raise ValueError(_("Give the reason for the transfer."))
     if to_owner.pk == ticket.owner_id:
@@ -332,16 +372,18 @@ def ticket_transfer_owner(*, ticket: TroubleTicket, to_owner, actor, reason: str
     audit_record(action="update", obj=ticket, changes={"owner": [ticket.owner.get_username(), to_owner.get_username()],
                  "reason": [None, reason]})  # fmt: skip
     ticket.owner = to_owner
-    ticket.save(update_fields=["owner", "updated_at"])
+    ticket.version += 1
+    ticket.save(update_fields=["owner", "updated_at", "version"])
     return ticket
 
 
 @transaction.atomic
-def ticket_escalate(*, ticket: TroubleTicket, actor, note: str) -> TroubleTicket:
+def ticket_escalate(*, ticket: TroubleTicket, actor, note: str, expected_version: int | None = None) -> TroubleTicket:
     """Escalate a complaint to a supervisor: it goes to the top of the queue."""
-    ticket = TroubleTicket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = ticket_for_update(ticket=ticket, expected_version=expected_version)
     ticket.escalated_at, ticket.priority = timezone.now(), max(ticket.priority, 20)
-    ticket.save(update_fields=["escalated_at", "priority", "updated_at"])
+    ticket.version += 1
+    ticket.save(update_fields=["escalated_at", "priority", "updated_at", "version"])
     TicketStatusChange.objects.create(ticket=ticket, from_status=ticket.status, to_status=ticket.status, by=actor,
                                       note=_("Escalated: %(note)s") % {"note": note})  # fmt: skip
     return ticket

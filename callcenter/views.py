@@ -202,14 +202,25 @@ def _visible_ticket(request, ticket_no: str) -> TroubleTicket:
     return get_object_or_404(queryset, ticket_no=ticket_no)
 
 
+def conflict_shown(form, exc: Exception) -> str:
+    """The conflict message, shown above the actions (a form for a move the ticket can no longer make is not shown
+    at all); the form keeps what the agent typed, without the errors it would have about a ticket they have not
+    seen yet."""
+    form.full_clean()
+    form.errors.clear()
+    return str(exc)
+
+
 @hotline_required
 def ticket_page(request, ticket_no: str):
     ticket = _visible_ticket(request, ticket_no)
+    loaded = {"version": ticket.version}
     forms_by_action = {
-        "status": forms.TicketStatusForm(allowed=services.TRANSITIONS[ticket.status]),
-        "transfer": forms.TicketTransferForm(ticket=ticket),
-        "escalate": forms.TicketEscalateForm(),
+        "status": forms.TicketStatusForm(initial=loaded, allowed=services.TRANSITIONS[ticket.status]),
+        "transfer": forms.TicketTransferForm(initial=loaded, ticket=ticket),
+        "escalate": forms.TicketEscalateForm(initial=loaded),
     }
+    conflict = ""
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action not in forms_by_action or (action == "escalate" and not request.user.has_perm(SUPERVISOR)):
@@ -221,17 +232,26 @@ def ticket_page(request, ticket_no: str):
         else:
             form = forms.TicketEscalateForm(request.POST)
         forms_by_action[action] = form
-        if form.is_valid():
+        posted = request.POST.get("version", "")
+        if posted.isdigit() and int(posted) != ticket.version:  # changed before this request: say so at once
+            conflict = conflict_shown(form, services.StaleVersion(ticket))
+        elif form.is_valid():
             data = form.cleaned_data
+            version = data["version"]
             try:
                 if action == "status":
                     services.ticket_transition(ticket=ticket, status=data["status"], actor=request.user,
-                                               note=data["note"], resolution=data["resolution"])  # fmt: skip
+                                               note=data["note"], resolution=data["resolution"],
+                                               expected_version=version)  # fmt: skip
                 elif action == "transfer":
                     services.ticket_transfer_owner(ticket=ticket, to_owner=data["to_owner"], actor=request.user,
-                                                   reason=data["reason"])  # fmt: skip
+                                                   reason=data["reason"], expected_version=version)  # fmt: skip
                 else:
-                    services.ticket_escalate(ticket=ticket, actor=request.user, note=data["note"])
+                    services.ticket_escalate(ticket=ticket, actor=request.user, note=data["note"],
+                                             expected_version=version)  # fmt: skip
+            except services.StaleVersion as exc:  # changed while this request ran
+                conflict = conflict_shown(form, exc)
+                ticket = _visible_ticket(request, ticket_no)
             except (ValueError, services.TicketStateError) as exc:
                 form.add_error(None, str(exc))
             else:
@@ -243,6 +263,7 @@ def ticket_page(request, ticket_no: str):
         "callcenter/ticket.html",
         {
             "ticket": ticket,
+            "conflict": conflict,
             "status_changes": ticket.status_changes.select_related("by"),
             "owner_changes": ticket.owner_changes.select_related("from_owner", "to_owner", "by"),
             "children": ticket.children.select_related("customer__party").order_by("pk")[:200],

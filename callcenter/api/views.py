@@ -4,6 +4,13 @@ Tickets go through the call centre's services (deadline from the SLA table, firs
 outage parent, repair work order) and each write publishes its hub event in the same transaction. Status codes:
 an unknown or invisible customer or product is 400; a move the lifecycle does not allow is 422, and so is a
 business rule a service refuses (resolving without saying how, a product of another customer).
+
+Optimistic locking: GET (one ticket) and PATCH answer the ticket's version as a weak ETag (``W/"3"``; weak because
+the body also depends on ``fields=`` selection, while the version names the state of the ticket). A PATCH with
+``If-Match`` (``W/"3"`` or ``"3"``, a list, or ``*``) is applied only if the ticket is still at that version, checked
+again under the row lock in the same transaction: otherwise 412 Precondition Failed with the TMF error body (code
+``staleVersion``) and nothing changes. A PATCH without If-Match is applied to the current ticket (last writer wins),
+which stays the default so existing clients keep working.
 """
 
 from __future__ import annotations
@@ -13,9 +20,10 @@ from contextlib import contextmanager
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,6 +39,38 @@ from ..models import Call, TicketStatusChange, TroubleTicket
 from . import serializers as s
 
 TELEPHONY_SCOPE = "telephony:write"
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description='The ETag of the GET the change is based on (W/"3"): applied only if the ticket is still at that '
+    "version, else 412. Without it the change applies to the current ticket (last writer wins).",
+)
+STALE = OpenApiResponse(description="If-Match names a version the ticket is no longer at; nothing changed.")
+
+
+class PreconditionFailed(APIException):
+    """412: the If-Match version is not the ticket's current one."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The ticket has changed since the version given in If-Match."
+    default_code = "staleVersion"
+
+
+def version_etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+def if_match_version(request, ticket: TroubleTicket) -> int | None:
+    """The version an If-Match header holds the change to: None without the header or with ``*``; 412 when none of
+    its tags (weak or strong, compared by the version they name) is the ticket's current version."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    tags = {tag.strip().removeprefix("W/").strip('"') for tag in header.split(",")}
+    if str(ticket.version) not in tags:
+        raise PreconditionFailed(str(services.StaleVersion(ticket)))
+    return ticket.version
 
 
 def tickets_for_api(user):
@@ -63,10 +103,12 @@ def api_ticket_open(*, serialize, **kwargs) -> dict:
 @transaction.atomic
 def api_ticket_change(
     *, ticket: TroubleTicket, actor, serialize, status: str | None = None, reason: str = "", resolution: str = "",
-    severity: str | None = None, notes: tuple[str, ...] = (),
+    severity: str | None = None, notes: tuple[str, ...] = (), expected_version: int | None = None,
 ) -> dict:  # fmt: skip
     """Change severity, append notes and move the status (callcenter.services.ticket_transition), then publish
-    TroubleTicketAttributeValueChangeEvent, TroubleTicketStatusChangeEvent and TroubleTicketResolvedEvent."""
+    TroubleTicketAttributeValueChangeEvent, TroubleTicketStatusChangeEvent and TroubleTicketResolvedEvent.
+    ``expected_version`` (If-Match) is checked once under the ticket's lock, before any of it."""
+    ticket = services.ticket_for_update(ticket=ticket, expected_version=expected_version)
     changed = services.ticket_annotate(ticket=ticket, actor=actor, severity=severity, notes=notes)
     moved = bool(status) and status != ticket.status
     if moved:
@@ -90,6 +132,8 @@ def ticket_errors():
             yield
     except services.TicketStateError as exc:
         raise Unprocessable(str(exc), code="invalidStateTransition") from exc
+    except services.StaleVersion as exc:  # changed between reading If-Match and taking the lock
+        raise PreconditionFailed(str(exc)) from exc
 
 
 def _found(queryset, ref: dict | None, field: str, label: str):
@@ -130,6 +174,12 @@ class TroubleTicketViewSet(TMFMergePatchMixin, mixins.CreateModelMixin, TMFReadO
     def _serialize(self, ticket: TroubleTicket) -> dict:
         return self.get_serializer(self.get_queryset().get(pk=ticket.pk)).data
 
+    def retrieve(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        response = Response(self.get_serializer(ticket).data)
+        response["ETag"] = version_etag(ticket.version)
+        return response
+
     @extend_schema(request=s.TroubleTicketInput, responses={201: s.TroubleTicketSerializer})
     def create(self, request, *args, **kwargs):
         data = s.TroubleTicketInput(data=request.data)
@@ -153,9 +203,14 @@ class TroubleTicketViewSet(TMFMergePatchMixin, mixins.CreateModelMixin, TMFReadO
             )  # fmt: skip
         return Response(resource, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.TroubleTicketPatch, responses={200: s.TroubleTicketSerializer})
+    @extend_schema(
+        request=s.TroubleTicketPatch, parameters=[IF_MATCH], responses={200: s.TroubleTicketSerializer, 412: STALE}
+    )
     def partial_update(self, request, *args, **kwargs):
-        return super().partial_update(request, *args, **kwargs)
+        self.expected_version = if_match_version(request, self.get_object())
+        response = super().partial_update(request, *args, **kwargs)
+        response["ETag"] = version_etag(self.patched.version)
+        return response
 
     def perform_patch(self, instance, validated_data):
         sent = self.request.data if isinstance(self.request.data, dict) else {}
@@ -169,8 +224,10 @@ class TroubleTicketViewSet(TMFMergePatchMixin, mixins.CreateModelMixin, TMFReadO
                 reason=v.get("statusChangeReason", "") if "statusChangeReason" in sent else "",
                 resolution=v.get("resolution", "") if "resolution" in sent else "",
                 severity=v.get("severity") if "severity" in sent else None, notes=notes,
+                expected_version=self.expected_version,
             )  # fmt: skip
-        return self.get_queryset().get(pk=instance.pk)
+        self.patched = self.get_queryset().get(pk=instance.pk)
+        return self.patched
 
 
 class IncomingCallView(APIView):

@@ -92,6 +92,10 @@ class TroubleTicket(SlaTracked):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Optimistic locking: every change people make (and the lifecycle moves it causes) adds one; an editor's change is
+    # refused when the ticket moved on since they loaded it (callcenter.services.ticket_for_update). The sweeps' own
+    # markers (warned, late, at risk) leave it alone, so a timer never refuses somebody's edit.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("trouble ticket (障碍/投诉单)")

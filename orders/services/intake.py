@@ -299,6 +299,7 @@ def order_cancel(*, order: ProductOrder, actor, reason: str) -> ProductOrder:
 
         work_order.state = WorkOrder.State.CANCELLED
         sla_stop(obj=work_order, when=timezone.now())
+        work_order.version += 1  # optimistic locking: a dispatcher's form opened before the cancel is refused
         work_order.save()
         work_order.steps.filter(state__in=["waiting", "open"]).update(state=WorkOrderStep.State.CANCELLED)
     ports_release(order=order)

@@ -45,6 +45,38 @@ class WorkOrderError(Exception):
     """The work order or step is not in a state that allows this action."""
 
 
+class StaleVersion(WorkOrderError):
+    """Someone else changed the work order since the editor loaded it (optimistic locking); nothing was written."""
+
+    def __init__(self, work_order: WorkOrder):
+        self.wo_no, self.version, self.changed_at = work_order.wo_no, work_order.version, work_order.updated_at
+        super().__init__(
+            _("Someone else changed this work order at %(time)s; reload to see their change.")
+            % {"time": _local_time_text(work_order.updated_at)}
+        )
+
+
+def _local_time_text(when: datetime.datetime) -> str:
+    local = timezone.localtime(when)
+    return local.strftime("%H:%M") if local.date() == timezone.localdate() else local.strftime("%m-%d %H:%M")
+
+
+def work_order_for_update(*, work_order: WorkOrder, expected_version: int | None = None) -> WorkOrder:
+    """The work order, locked until the end of the caller's transaction. With ``expected_version`` (the version the
+    dispatcher or technician loaded) it raises StaleVersion when the work order has changed since; without it the
+    write goes ahead. Every write that follows adds one to ``version`` (``_bump``)."""
+    locked = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(locked)
+    return locked
+
+
+def _bump(work_order: WorkOrder, fields: list[str] | None = None) -> list[str] | None:
+    """Count one more change (the caller holds the row lock); the fields to save with it."""
+    work_order.version += 1
+    return None if fields is None else [*fields, "version", "updated_at"]
+
+
 def main_kind(order: ProductOrder) -> str:
     kinds = kinds_of_order(order)
     return next((k for k in KIND_PRECEDENCE if k in kinds), "")
@@ -123,7 +155,7 @@ def _work_order_complete(work_order: WorkOrder) -> None:
     now = timezone.now()
     work_order.state, work_order.completed_at = WorkOrder.State.COMPLETED, now
     sla_stop(obj=work_order, when=now)
-    work_order.save(update_fields=["state", "completed_at", *SLA_FIELDS])
+    work_order.save(update_fields=_bump(work_order, ["state", "completed_at", *SLA_FIELDS]))
     if work_order.order_id:
         order_complete_if_done(order=work_order.order)
     else:  # a repair: the trouble ticket it came from is resolved
@@ -142,19 +174,24 @@ def current_step(work_order: WorkOrder) -> WorkOrderStep | None:
 
 
 @transaction.atomic
-def step_complete(*, step: WorkOrderStep, actor, note: str = "", outcome: str = "") -> WorkOrder:
+def step_complete(
+    *, step: WorkOrderStep, actor, note: str = "", outcome: str = "", expected_version: int | None = None
+) -> WorkOrder:
     """A person completes a back-office or care step; the work order moves on.
 
     A retention step (维系挽留) ends with ``outcome`` "retained" (the customer stays: the order is cancelled) or
-    "proceed" (the authorization code is released)."""
+    "proceed" (the authorization code is released). Two people completing the same step: the second is refused
+    (the step is no longer open)."""
     from .intake import order_cancel
 
-    step = WorkOrderStep.objects.select_for_update(of=("self",)).select_related("work_order__order").get(pk=step.pk)
+    # The work order first, then its step: the same order as field work, so the two never wait on each other.
+    work_order = work_order_for_update(work_order=step.work_order, expected_version=expected_version)
+    step = WorkOrderStep.objects.select_for_update().get(pk=step.pk)
     if step.state != WorkOrderStep.State.OPEN or step.kind == StepKind.SYSTEM:
         raise WorkOrderError(_("This step is not waiting for anyone."))
     if step.kind == StepKind.FIELD:
         raise WorkOrderError(_("Field steps are completed by the technician with the customer's receipt."))
-    work_order = step.work_order
+    work_order.save(update_fields=_bump(work_order, []))
     if step.code == "retention_contact" and outcome not in ("retained", "proceed"):
         raise ValueError(_("Say whether the customer stays or still wants to leave."))
     step.state, step.completed_at, step.completed_by = WorkOrderStep.State.COMPLETED, timezone.now(), actor
@@ -212,9 +249,11 @@ def work_order_assign(
     reason: str = "",
     appointment_at: datetime.datetime | None = None,
     automatic: bool = False,
+    expected_version: int | None = None,
 ) -> WorkOrder:
-    """Dispatch (or re-dispatch, with a reason) a work order to a team and/or one of its technicians."""
-    work_order = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+    """Dispatch (or re-dispatch, with a reason) a work order to a team and/or one of its technicians. Two
+    dispatchers assigning the same work order from the same version: the second gets StaleVersion."""
+    work_order = work_order_for_update(work_order=work_order, expected_version=expected_version)
     if work_order.state in (WorkOrder.State.COMPLETED, WorkOrder.State.CANCELLED):
         raise WorkOrderError(_("A finished work order cannot be dispatched."))
     if team is None and technician is None:
@@ -236,6 +275,7 @@ def work_order_assign(
     work_order.appointment_at = appointment_at or work_order.appointment_at
     if work_order.state == WorkOrder.State.OPEN:
         work_order.state, work_order.dispatched_at = WorkOrder.State.ASSIGNED, timezone.now()
+    _bump(work_order)
     work_order.save()
     WorkOrderAssignment.objects.create(
         work_order=work_order, team=team, technician=technician, assigned_by=actor if actor else None,
@@ -258,7 +298,9 @@ def _address(work_order: WorkOrder) -> str:
     return work_order.product.install_address if work_order.product_id else ""
 
 
-def work_order_auto_assign(*, work_order: WorkOrder, only_if_single: bool = False) -> WorkOrder | None:
+def work_order_auto_assign(
+    *, work_order: WorkOrder, only_if_single: bool = False, expected_version: int | None = None
+) -> WorkOrder | None:
     """Automatic dispatch: the least-loaded team covering the work order's grid (ties: the team code).
 
     ``only_if_single`` (used when the work order opens) assigns only when exactly one team covers the grid, so
@@ -269,7 +311,8 @@ def work_order_auto_assign(*, work_order: WorkOrder, only_if_single: bool = Fals
     load = team_load([t.pk for t in teams])
     team = min(teams, key=lambda t: (load.get(t.pk, 0), t.code))
     return work_order_assign(work_order=work_order, actor=None, team=team, automatic=True,
-                             reason=_("least-loaded team covering the grid"))  # fmt: skip
+                             reason=_("least-loaded team covering the grid"),
+                             expected_version=expected_version)  # fmt: skip
 
 
 # --- Field work (装维现场) -----------------------------------------------------------------------------------
@@ -291,16 +334,17 @@ def _check_technician(work_order: WorkOrder, technician) -> None:
 
 
 @transaction.atomic
-def field_start(*, work_order: WorkOrder, technician) -> WorkOrder:
-    """The technician starts on site (a team's unassigned work order becomes theirs)."""
-    work_order = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+def field_start(*, work_order: WorkOrder, technician, expected_version: int | None = None) -> WorkOrder:
+    """The technician starts on site (a team's unassigned work order becomes theirs; two of the team starting it from
+    the same version: the second gets StaleVersion)."""
+    work_order = work_order_for_update(work_order=work_order, expected_version=expected_version)
     _check_technician(work_order, technician)
     _field_step(work_order)
     if work_order.state not in (WorkOrder.State.ASSIGNED, WorkOrder.State.IN_PROGRESS):
         raise WorkOrderError(_("Only an assigned work order can be started."))
     work_order.technician = technician
     work_order.state, work_order.started_at = WorkOrder.State.IN_PROGRESS, work_order.started_at or timezone.now()
-    work_order.save(update_fields=["technician", "state", "started_at"])
+    work_order.save(update_fields=_bump(work_order, ["technician", "state", "started_at"]))
     return work_order
 
 
@@ -314,11 +358,12 @@ def field_finish(
     comment: str = "",
     notes: str = "",
     materials: list[dict] | None = None,
+    expected_version: int | None = None,
 ) -> WorkOrder:
     """The technician finishes on site with the receipt (回单): the customer's signature and rating."""
     from .intake import MAX_SIGNATURE_BYTES, SIGNATURE_PREFIX
 
-    work_order = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+    work_order = work_order_for_update(work_order=work_order, expected_version=expected_version)
     _check_technician(work_order, technician)
     step = _field_step(work_order)
     if work_order.state != WorkOrder.State.IN_PROGRESS:
@@ -336,6 +381,7 @@ def field_finish(
     work_order.materials = [*work_order.materials, *(materials or [])]
     work_order.finished_at = now
     work_order.report_due_at = now + datetime.timedelta(hours=settings.CRM_FIELD_REPORT_HOURS)
+    _bump(work_order)
     work_order.save()
     step.state, step.completed_at, step.completed_by = WorkOrderStep.State.COMPLETED, now, technician
     step.save(update_fields=["state", "completed_at", "completed_by"])
@@ -344,9 +390,9 @@ def field_finish(
 
 
 @transaction.atomic
-def field_report(*, work_order: WorkOrder, technician, report: str) -> WorkOrder:
+def field_report(*, work_order: WorkOrder, technician, report: str, expected_version: int | None = None) -> WorkOrder:
     """The installation / fault report, due within 24 hours of finishing on site."""
-    work_order = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+    work_order = work_order_for_update(work_order=work_order, expected_version=expected_version)
     if work_order.technician_id != technician.pk:
         raise PermissionError(_("This work order is not assigned to you."))
     if work_order.finished_at is None:
@@ -354,14 +400,14 @@ def field_report(*, work_order: WorkOrder, technician, report: str) -> WorkOrder
     if not report.strip():
         raise ValueError(_("Write the report."))
     work_order.report, work_order.reported_at = report.strip(), timezone.now()
-    work_order.save(update_fields=["report", "reported_at"])
+    work_order.save(update_fields=_bump(work_order, ["report", "reported_at"]))
     return work_order
 
 
 @transaction.atomic
-def work_order_hold(*, work_order: WorkOrder, actor, reason: str) -> WorkOrder:
+def work_order_hold(*, work_order: WorkOrder, actor, reason: str, expected_version: int | None = None) -> WorkOrder:
     """Wait on the customer (not home, not ready): the clock stops until the work resumes."""
-    work_order = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+    work_order = work_order_for_update(work_order=work_order, expected_version=expected_version)
     if work_order.state not in (WorkOrder.State.OPEN, WorkOrder.State.ASSIGNED, WorkOrder.State.IN_PROGRESS):
         raise WorkOrderError(_("Only open work can wait on the customer."))
     if not reason.strip():
@@ -369,7 +415,7 @@ def work_order_hold(*, work_order: WorkOrder, actor, reason: str) -> WorkOrder:
     work_order.notes = "\n".join(filter(None, [work_order.notes, _("Waiting on the customer: %(r)s") % {"r": reason}]))
     work_order.state = WorkOrder.State.HELD
     sla_pause(obj=work_order, when=timezone.now())
-    work_order.save(update_fields=["state", "notes", *SLA_FIELDS])
+    work_order.save(update_fields=_bump(work_order, ["state", "notes", *SLA_FIELDS]))
     if work_order.order_id:
         order_state_set(order=work_order.order, state=ProductOrder.State.PENDING)
         notify.order_status(work_order.order)
@@ -378,16 +424,19 @@ def work_order_hold(*, work_order: WorkOrder, actor, reason: str) -> WorkOrder:
 
 
 @transaction.atomic
-def work_order_resume(*, work_order: WorkOrder, actor, appointment_at: datetime.datetime | None = None) -> WorkOrder:
+def work_order_resume(
+    *, work_order: WorkOrder, actor, appointment_at: datetime.datetime | None = None,
+    expected_version: int | None = None,
+) -> WorkOrder:  # fmt: skip
     """The customer is ready again: the clock resumes with the paused time added to the deadline."""
-    work_order = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+    work_order = work_order_for_update(work_order=work_order, expected_version=expected_version)
     if work_order.state != WorkOrder.State.HELD:
         raise WorkOrderError(_("The work order is not waiting on the customer."))
     assigned = work_order.team_id or work_order.technician_id
     work_order.state = WorkOrder.State.ASSIGNED if assigned else WorkOrder.State.OPEN
     work_order.appointment_at = appointment_at or work_order.appointment_at
     sla_resume(obj=work_order, when=timezone.now())
-    work_order.save(update_fields=["state", "appointment_at", *SLA_FIELDS])
+    work_order.save(update_fields=_bump(work_order, ["state", "appointment_at", *SLA_FIELDS]))
     if work_order.order_id:
         order_state_set(order=work_order.order, state=ProductOrder.State.IN_PROGRESS)
     return work_order

@@ -95,6 +95,29 @@ def _board_response(request):
     return redirect(f"{reverse('orders:dispatch_board')}?{query}" if query else reverse("orders:dispatch_board"))
 
 
+def posted_version(request) -> int | None:
+    """The work order's version the page was loaded with (hidden ``version`` field); None if the form has none."""
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def stale_error(request, work_order: WorkOrder) -> work.StaleVersion | None:
+    """The conflict when the form was loaded from an older version than the work order's now (changed before this
+    request); the service checks again under the row lock for a change made while the request runs."""
+    version = posted_version(request)
+    return work.StaleVersion(work_order) if version is not None and version != work_order.version else None
+
+
+def conflict_shown(form, exc: Exception, *, on_form: bool = True) -> str:
+    """Only the conflict is shown (on the form, or by the caller above the page's forms when the form may no longer
+    be offered): the form's other errors would be about a work order the user has not seen yet."""
+    form.full_clean()
+    form.errors.clear()
+    if on_form:
+        form.add_error(None, str(exc))
+    return str(exc)
+
+
 def _visible_work_order(request, wo_no: str) -> WorkOrder:
     try:
         return selectors.work_orders_visible_to(request.user).select_related("order").get(wo_no=wo_no)
@@ -117,6 +140,7 @@ class AssignForm(forms.Form):
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=255)
     board_query = forms.CharField(required=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, work_order: WorkOrder, teams: list[OrgUnit], **kwargs):
         super().__init__(*args, **kwargs)
@@ -156,11 +180,15 @@ def _teams_for(work_order: WorkOrder, user) -> list[OrgUnit]:
 def work_order_assign_view(request, wo_no: str):
     """GET: the assign (or reassign) form; POST: dispatch to a team and optionally one of its technicians."""
     work_order = _visible_work_order(request, wo_no)
-    initial = {"board_query": request.GET.get("board_query", ""), "team": work_order.team_id}
+    initial = {"board_query": request.GET.get("board_query", ""), "team": work_order.team_id,
+               "version": work_order.version}  # fmt: skip
     form = AssignForm(
         request.POST or None, initial=initial, work_order=work_order, teams=_teams_for(work_order, request.user)
     )
-    if request.method == "POST" and form.is_valid():
+    stale = stale_error(request, work_order) if request.method == "POST" else None
+    if stale is not None:
+        conflict_shown(form, stale)
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             work.work_order_assign(
@@ -170,7 +198,10 @@ def work_order_assign_view(request, wo_no: str):
                 technician=data["technician"],
                 reason=data["reason"],
                 appointment_at=data["appointment_at"],
+                expected_version=data["version"],
             )
+        except work.StaleVersion as exc:
+            conflict_shown(form, exc)
         except SERVICE_ERRORS as exc:
             form.add_error(None, str(exc))
         else:
@@ -191,11 +222,15 @@ def work_order_assign_view(request, wo_no: str):
 @permission_required(DISPATCH, raise_exception=True)
 def work_order_auto_assign_view(request, wo_no: str):
     work_order = _visible_work_order(request, wo_no)
+    stale = stale_error(request, work_order)
+    if stale is not None:
+        messages.error(request, str(stale))
+        return _board_response(request)
     if work_order.state != WorkOrder.State.OPEN:
         messages.error(request, _("%(wo)s is already dispatched; reassign it with a reason.") % {"wo": wo_no})
         return _board_response(request)
     try:
-        assigned = work.work_order_auto_assign(work_order=work_order)
+        assigned = work.work_order_auto_assign(work_order=work_order, expected_version=posted_version(request))
     except SERVICE_ERRORS as exc:
         messages.error(request, str(exc))
     else:
@@ -211,9 +246,11 @@ def work_order_auto_assign_view(request, wo_no: str):
 
 class HoldForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("What is the customer to do?"), max_length=255)
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class ResumeForm(forms.Form):
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     appointment_at = forms.DateTimeField(
         label=gettext_lazy("New appointment"),
         required=False,
@@ -222,7 +259,7 @@ class ResumeForm(forms.Form):
 
 
 @login_required
-def work_order_detail_view(request, wo_no: str, hold_form=None, resume_form=None):
+def work_order_detail_view(request, wo_no: str, hold_form=None, resume_form=None, conflict: str = ""):
     # Dispatchers work the order; managers reach it read-only from the operations dashboard's list of late work.
     dispatcher = request.user.has_perm(DISPATCH)
     if not dispatcher and not request.user.has_perm(VIEW_READ_ONLY):
@@ -235,11 +272,12 @@ def work_order_detail_view(request, wo_no: str, hold_form=None, resume_form=None
     steps = list(work_order.steps.all())
     context = {
         "work_order": work_order,
+        "conflict": conflict,
         "card": card,
         "steps": steps,
         "assignments": list(work_order.assignments.all()),
-        "hold_form": hold_form or HoldForm(),
-        "resume_form": resume_form or ResumeForm(),
+        "hold_form": hold_form or HoldForm(initial={"version": work_order.version}),
+        "resume_form": resume_form or ResumeForm(initial={"version": work_order.version}),
         "can_hold": dispatcher and work_order.state in ("open", "assigned", "inProgress"),
         "can_resume": dispatcher and work_order.state == WorkOrder.State.HELD,
         "can_assign": dispatcher and work_order.state not in ("completed", "cancelled"),
@@ -254,16 +292,22 @@ def work_order_detail_view(request, wo_no: str, hold_form=None, resume_form=None
 @permission_required(DISPATCH, raise_exception=True)
 def work_order_hold_view(request, wo_no: str):
     work_order = _visible_work_order(request, wo_no)
-    form = HoldForm(request.POST)
-    if form.is_valid():
+    form, conflict = HoldForm(request.POST), ""
+    stale = stale_error(request, work_order)
+    if stale is not None:
+        conflict = conflict_shown(form, stale, on_form=False)
+    elif form.is_valid():
         try:
-            work.work_order_hold(work_order=work_order, actor=request.user, reason=form.cleaned_data["reason"])
+            work.work_order_hold(work_order=work_order, actor=request.user, reason=form.cleaned_data["reason"],
+                                 expected_version=form.cleaned_data["version"])  # fmt: skip
+        except work.StaleVersion as exc:
+            conflict = conflict_shown(form, exc, on_form=False)
         except SERVICE_ERRORS as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("%(wo)s waits on the customer; its clock is paused.") % {"wo": wo_no})
             return redirect("orders:work_order_detail", wo_no=wo_no)
-    return work_order_detail_view(request, wo_no, hold_form=form)
+    return work_order_detail_view(request, wo_no, hold_form=form, conflict=conflict)
 
 
 @require_POST
@@ -271,18 +315,24 @@ def work_order_hold_view(request, wo_no: str):
 @permission_required(DISPATCH, raise_exception=True)
 def work_order_resume_view(request, wo_no: str):
     work_order = _visible_work_order(request, wo_no)
-    form = ResumeForm(request.POST)
-    if form.is_valid():
+    form, conflict = ResumeForm(request.POST), ""
+    stale = stale_error(request, work_order)
+    if stale is not None:
+        conflict = conflict_shown(form, stale, on_form=False)
+    elif form.is_valid():
         try:
             work.work_order_resume(
-                work_order=work_order, actor=request.user, appointment_at=form.cleaned_data["appointment_at"]
-            )
+                work_order=work_order, actor=request.user, appointment_at=form.cleaned_data["appointment_at"],
+                expected_version=form.cleaned_data["version"],
+            )  # fmt: skip
+        except work.StaleVersion as exc:
+            conflict = conflict_shown(form, exc, on_form=False)
         except SERVICE_ERRORS as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("%(wo)s resumed; its clock runs again.") % {"wo": wo_no})
             return redirect("orders:work_order_detail", wo_no=wo_no)
-    return work_order_detail_view(request, wo_no, resume_form=form)
+    return work_order_detail_view(request, wo_no, resume_form=form, conflict=conflict)
 
 
 # --- Back-office queue (后台处理) --------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from customers.privacy import mask_phone
 from ..models import StepKind, WorkOrder
 from ..selectors import work as selectors
 from ..services import work
-from .dispatch import SERVICE_ERRORS, label_cards
+from .dispatch import SERVICE_ERRORS, label_cards, posted_version
 
 FIELD = "accounts.work_field_orders"
 SIGNATURE_PREFIX = "data:image/png;base64,"
@@ -41,6 +41,7 @@ class FinishForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"required": gettext_lazy("The customer must sign on the pad.")},
     )
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean_signature(self):
         signature = self.cleaned_data["signature"]
@@ -71,6 +72,7 @@ class ReportForm(forms.Form):
     report = forms.CharField(
         label=gettext_lazy("Installation / fault report"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
     )
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 def _materials(formset) -> list[dict]:
@@ -120,9 +122,9 @@ def _detail(request, work_order: WorkOrder, *, finish_form=None, materials=None,
         "needs_report": work_order.technician_id == request.user.pk
         and work_order.finished_at is not None
         and work_order.reported_at is None,
-        "finish_form": finish_form or FinishForm(),
+        "finish_form": finish_form or FinishForm(initial={"version": work_order.version}),
         "materials": materials or MaterialFormSet(prefix="materials"),
-        "report_form": report_form or ReportForm(),
+        "report_form": report_form or ReportForm(initial={"version": work_order.version}),
     }
     return render(request, "orders/field/detail.html", context)
 
@@ -139,7 +141,7 @@ def field_detail_view(request, wo_no: str):
 def field_start_view(request, wo_no: str):
     work_order = _work_order(request, wo_no)
     try:
-        work.field_start(work_order=work_order, technician=request.user)
+        work.field_start(work_order=work_order, technician=request.user, expected_version=posted_version(request))
     except SERVICE_ERRORS as exc:
         messages.error(request, str(exc))
     else:
@@ -165,10 +167,11 @@ def field_finish_view(request, wo_no: str):
                 comment=data["comment"],
                 notes=data["notes"],
                 materials=_materials(materials),
+                expected_version=data["version"],
             )
         except ValueError as exc:  # the receipt itself is wrong: the technician corrects the form
             form.add_error(None, str(exc))
-        except SERVICE_ERRORS as exc:  # the work order is not in a state to finish: say so on its page
+        except SERVICE_ERRORS as exc:  # not in a state to finish, or changed meanwhile: say so on its page
             messages.error(request, str(exc))
             return redirect("orders:field_detail", wo_no=wo_no)
         else:
@@ -185,7 +188,8 @@ def field_report_view(request, wo_no: str):
     form = ReportForm(request.POST)
     if form.is_valid():
         try:
-            work.field_report(work_order=work_order, technician=request.user, report=form.cleaned_data["report"])
+            work.field_report(work_order=work_order, technician=request.user, report=form.cleaned_data["report"],
+                              expected_version=form.cleaned_data["version"])  # fmt: skip
         except ValueError as exc:
             form.add_error(None, str(exc))
         except SERVICE_ERRORS as exc:
