@@ -34,3 +34,14 @@ def dunning_resume_task(case_id: int) -> list[str]:
     from .services.dunning import dunning_resume
 
     return dunning_resume(case_id=case_id)
+
+
+# --- Retention of usage details (个人信息保护: 详单保存期限) ---------------------------------------------------------
+
+
+@shared_task(acks_late=True, soft_time_limit=1700, time_limit=1800)
+def usage_retention_task() -> list[str]:
+    """Monthly: drop the usage partitions older than USAGE_RETENTION_MONTHS (a dropped one is gone: idempotent)."""
+    from .services.partitions import usage_partitions_drop_expired
+
+    return usage_partitions_drop_expired()

@@ -36,6 +36,11 @@ def beat_schedule() -> dict[str, dict]:
             "task": "billing_sync.tasks.dunning_run_task",
             "schedule": crontab(minute=0, hour=3),
         },
+        # 个人信息保护: usage details older than USAGE_RETENTION_MONTHS are dropped by month, on the 2nd at 03:40.
+        "usage-retention": {
+            "task": "billing_sync.tasks.usage_retention_task",
+            "schedule": crontab(minute=40, hour=3, day_of_month=2),
+        },
         # 网上营业厅: one-time codes expired more than a day ago are deleted, daily at 04:10.
         "purge-portal-one-time-codes": {
             "task": "portal.tasks.one_time_codes_purge_task",

@@ -29,6 +29,8 @@ class Party(models.Model):
     credit_code = models.CharField(_("unified social credit code"), max_length=18, null=True, blank=True)
     industry = models.CharField(_("industry"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Set when the person's data was erased at their request (PIPL); name and ID are a pseudonym from then on.
+    anonymized_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("party (当事人)")

@@ -29,6 +29,7 @@ from .models import (
     ServiceLevel,
     ServiceLevelChange,
 )
+from .services_privacy import AnonymizeRefused, party_anonymize  # noqa: F401 - erasure at the customer's request
 
 
 def personal_data_reveal(*, customer: Customer, actor, purpose: str = "") -> dict[str, str]:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<str:customer_no>/", views.customer_view, name="detail"),
     path("<str:customer_no>/reveal", views.reveal_personal_data, name="reveal"),
     path("<str:customer_no>/level", views.service_level_pin, name="level_pin"),
+    path("<str:customer_no>/erase", views.personal_data_erase, name="erase"),
     path("<str:customer_no>/opt-outs", views.marketing_opt_outs, name="opt_outs"),
     path("<str:customer_no>/portal-contacts", views.portal_contact_nominate, name="portal_contact_nominate"),
     path(

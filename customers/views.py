@@ -261,6 +261,23 @@ def service_level_pin(request, customer_no: str):
     return redirect("customers:detail", customer_no=customer.customer_no)
 
 
+@require_POST
+@login_required
+@permission_required("accounts.approve_sensitive", raise_exception=True)
+def personal_data_erase(request, customer_no: str):
+    """A manager erases a person's data at their written request (PIPL); bills, payments and orders stay."""
+    customer = _visible_customer(request, customer_no)
+    try:
+        services.party_anonymize(
+            customer=customer, actor=request.user, request_reference=request.POST.get("reference", "")[:100]
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Personal data erased. Bills, payments, orders and invoices are kept."))
+    return redirect("customers:detail", customer_no=customer.customer_no)
+
+
 CONSENT_PERMISSIONS = ("accounts.take_orders", "accounts.handle_interactions", "accounts.manage_key_accounts")
 
 

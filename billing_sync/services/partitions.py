@@ -1,13 +1,16 @@
-"""Monthly partitions of the usage table (PostgreSQL): created before rows of a new month load, dropped by month."""
+"""Monthly partitions of the usage table (PostgreSQL): created before rows of a new month load, dropped by month
+when they are older than the retention period (USAGE_RETENTION_MONTHS)."""
 
 from __future__ import annotations
 
 import datetime
+import re
 import zoneinfo
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 PARENT = "billing_sync_usagerecord"
 
@@ -66,3 +69,49 @@ def usage_partitions() -> list[str]:
             [PARENT],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def retention_cutoff(*, today: datetime.date, months: int) -> datetime.date:
+    """The first month kept: the current month and the ``months - 1`` before it stay, older ones go."""
+    index = today.year * 12 + today.month - 1 - (months - 1)
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+_PARTITION_MONTH = re.compile(rf"^{PARENT}_(\d{{4}})(\d{{2}})$")
+
+
+def usage_partitions_drop_expired(*, today: datetime.date | None = None, months: int | None = None) -> list[str]:
+    """Drop the monthly partitions of usage details older than USAGE_RETENTION_MONTHS (audited); returns them.
+
+    A whole month goes at once (no row-by-row delete, no table bloat). The monthly totals (UsageMonthly), bills and
+    payments are other tables and stay. Each partition is dropped in its own short transaction: DROP takes a brief
+    exclusive lock on the parent table, so the job runs at night.
+    """
+    from crm.audit.models import AuditEntry
+    from crm.audit.services import audit_record
+
+    months = settings.USAGE_RETENTION_MONTHS if months is None else months
+    if connection.vendor != "postgresql" or months <= 0:
+        return []
+    today = today or month_start(timezone.now())
+    cutoff = retention_cutoff(today=today, months=months)
+    dropped = []
+    for name in usage_partitions():
+        match = _PARTITION_MONTH.match(name)
+        if match is None or datetime.date(int(match[1]), int(match[2]), 1) >= cutoff:
+            continue
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The name is a partition of PARENT read from the catalogue and matched by _PARTITION_MONTH above.
+            cursor.execute("SELECT count(*) FROM " + name)  # noqa: S608
+            rows = cursor.fetchone()[0]
+            cursor.execute("DROP TABLE IF EXISTS " + name)
+            audit_record(
+                action=AuditEntry.Action.DELETE,
+                object_type="billing_sync.usagerecord",
+                object_id=name,
+                object_repr=name,
+                changes={"rows": rows, "retention_months": months, "kept_from": cutoff.isoformat()},
+                detail=f"usage details older than {months} months dropped (retention)",
+            )
+        dropped.append(name)
+    return dropped
