@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import urls_churn, urls_credit, urls_features, urls_fraud, urls_jobs, urls_segments
+from . import urls_campaigns, urls_churn, urls_credit, urls_features, urls_fraud, urls_jobs, urls_segments
 
 urlpatterns = [
     path(
@@ -14,6 +14,7 @@ urlpatterns = [
             + urls_fraud.urlpatterns
             + urls_segments.urlpatterns
             + urls_credit.urlpatterns
+            + urls_campaigns.urlpatterns
         ),
     ),
 ]

@@ -293,3 +293,8 @@ def campaign_members_for_export(campaign: Campaign, user) -> QuerySet:
         "customer__customer_no", "region_name", "segment", "control", "outcome", "channel", "responded_at",
         "order__order_no",
     ).order_by("id")  # fmt: skip
+
+
+def campaigns() -> QuerySet[Campaign]:
+    """Campaigns with what their representation reads (offers, creator), newest first."""
+    return Campaign.objects.select_related("created_by").prefetch_related("offerings").order_by("-created_at", "-id")
