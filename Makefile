@@ -12,12 +12,12 @@ PORT ?= 8000
 # pytest-xdist processes; 2 fits the 2-core machines this project is tested on.
 TEST_WORKERS ?= 2
 
-.PHONY: help venv assets browser run serve test check-services lint format worker beat bench messages migrate clean
+.PHONY: help venv assets browser run serve test check-services lint format worker beat bench messages migrate backup restore clean
 
 help:
 	@echo "make run    - set up and serve the CRM with demo data on http://$(HOST):$(PORT)"
 	@echo "make test   - set up and run the whole suite against PostgreSQL and Redis"
-	@echo "make lint / format / worker / beat / bench / messages"
+	@echo "make lint / format / worker / beat / bench / messages / backup / restore FILE=..."
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -91,6 +91,15 @@ bench: venv assets check-services
 messages: venv
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=var
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+# Backups of DATABASE_URL (PostgreSQL): `make backup` writes var/backups/crm-<time>.dump; `make restore FILE=...`
+# asks before it replaces the data (YES=1 does not ask). See README "Security and reliability".
+backup: venv
+	$(PY) scripts/backup.py backup
+
+restore: venv
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/crm-<time>.dump [YES=1]"; exit 2; }
+	$(PY) scripts/backup.py restore "$(FILE)" $(if $(filter 1 yes true,$(YES)),--yes,)
 
 clean:
 	rm -rf $(VENV) var node_modules
