@@ -267,6 +267,9 @@ def test_cancel_and_finish_from_the_page(english, analyst, population):
     assert "Only a running campaign can be finished." in refused.content.decode()
     assert running.status == "finished" and draft.status == "cancelled"
     assert english.get(reverse("analytics:campaign_launch", args=[draft.pk])).status_code == 405
+    never_launched = english.get(reverse("analytics:campaign", args=[draft.pk]))
+    assert never_launched.status_code == 200 and never_launched.context["report"].members == 0
+    assert never_launched.context["chart"] is None and b'data-testid="launch-form"' not in never_launched.content
     listed = english.get(reverse("analytics:campaigns"), {"status": "finished"}).context["rows"]
     assert [c.pk for c, _f in listed] == [running.pk] and listed[0][1]["members"] == 18
 
