@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import io
 import json
+import urllib.error
+import urllib.request
 from wsgiref.util import setup_testing_defaults
 
 import psycopg
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
+from django.db.backends.signals import connection_created
 from django.test import Client
 
 from crm.api.services import api_token_create
@@ -170,3 +173,32 @@ def test_a_connection_killed_between_requests_is_replaced_before_the_next_reques
 
     assert response.status_code == 200, response.body[:500]
     assert backend_pid() not in (None, first_pid)
+
+
+def test_over_http_on_a_live_server_the_killed_request_gets_503_and_the_next_one_succeeds(live_server, bearer):
+    # The threaded test server opens a connection per request thread: the hook goes onto the next one it opens.
+    killer = KillOnQuery('"customers_customer"')
+
+    def arm(sender, connection, **kwargs):
+        if killer.killed_pid is None:
+            connection.execute_wrappers.append(killer)
+
+    def get(path: str) -> tuple[int, dict, bytes]:
+        headers = {"Authorization": bearer["HTTP_AUTHORIZATION"]}
+        request = urllib.request.Request(live_server.url + path, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+    connection_created.connect(arm, dispatch_uid="reliability-kill")
+    try:
+        status, headers, body = get(API)
+    finally:
+        connection_created.disconnect(dispatch_uid="reliability-kill")
+
+    assert killer.killed_pid is not None
+    assert status == 503, body[:500]
+    assert json.loads(body)["code"] == "serviceUnavailable" and int(headers["Retry-After"]) > 0
+    assert [get(API)[0] for _ in range(3)] == [200, 200, 200]
