@@ -373,6 +373,8 @@ POLICY: dict[str, Access] = {
     "analytics-segment-profile-detail": api(read="analytics:read", write="analytics:write"),
     "analytics-credit-score-list": api(read="analytics:read", write="analytics:write"),
     "analytics-credit-score-detail": api(read="analytics:read", write="analytics:write"),
+    "analytics-campaign-list": api(read="analytics:read", write="analytics:write"),
+    "analytics-campaign-detail": api(read="analytics:read", write="analytics:write"),
 }
 
 

@@ -129,10 +129,10 @@ KWARGS = {
     "tmf622-order-detail": lambda w: {"pk": w.hefei.order.pk},
     "tmf622-cancel-detail": lambda w: {"pk": MISSING},
     "tmf621-ticket-detail": lambda w: {"pk": w.hefei.ticket.pk},
-    "tmf678-bill-detail": lambda w: {"pk": w.hefei.bill.pk},
+    "tmf678-bill-detail": lambda w: {"pk": w.hefei.bill.bill_no},
     "tmf678-rate-detail": lambda w: {"pk": MISSING},
     "tmf635-usage-detail": lambda w: {"pk": MISSING},
-    "tmf676-payment-detail": lambda w: {"pk": w.hefei.payment.pk},
+    "tmf676-payment-detail": lambda w: {"pk": w.hefei.payment.payment_no},
     "tmf-billing-feed-batch-detail": lambda w: {"pk": MISSING},
     "tmf-billing-feed-batch-rejection": lambda w: {"pk": MISSING},
     "tmf-billing-feed-upload": lambda w: {"kind": "bills"},
@@ -142,6 +142,7 @@ KWARGS = {
     "analytics-fraud-alert-detail": lambda w: {"pk": MISSING},
     "analytics-segment-profile-detail": lambda w: {"pk": MISSING},
     "analytics-credit-score-detail": lambda w: {"pk": MISSING},
+    "analytics-campaign-detail": lambda w: {"pk": MISSING},
 }
 
 # URLs with parameters the matrix cannot fill, and why (none today; the admin's are filled by _admin_path).
