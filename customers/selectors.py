@@ -6,7 +6,9 @@ import datetime
 import re
 from collections.abc import Collection
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import Count, Func, Q, QuerySet, TextField
 from django.utils import timezone
 
 from crm.accounts.selectors import visibility_scope
@@ -18,6 +20,7 @@ from .models import (
     ContactMedium,
     Customer,
     KeyAccountContract,
+    Party,
     PartyInteraction,
     ServiceLevelChange,
 )
@@ -63,15 +66,32 @@ def customer_search(user, query: str, *, limit: int = 20) -> list[Customer]:
     """Find customers by service number, ID-card number, customer or account number, credit code, or name.
 
     Exact keys are recognised by their shape and use unique indexes; anything else searches person and
-    organisation names (2 characters at least, a trigram index makes the infix search fast).
+    organisation names (2 characters at least; a bigram index serves 2 characters and a trigram index longer ones).
     """
     query = query.strip()
     condition = _exact_key_condition(query)
     if condition is None:
         if len(query) < MIN_NAME_LENGTH:
             return []
-        condition = Q(party__name__contains=query)
+        condition = _name_condition(query)
     return _found(customers_visible_to(user).filter(condition), limit)
+
+
+class NameBigrams(Func):
+    """``customers_name_bigrams(name)``: the distinct 2-character substrings of a name (function and GIN index from
+    migration 0008), so a 2-character query reads the index instead of scanning it as a trigram pattern would."""
+
+    function = "customers_name_bigrams"
+    output_field = ArrayField(TextField())
+
+
+def _name_condition(query: str) -> Q:
+    """Names containing ``query``: trigram-indexed from 3 characters, bigram-indexed at exactly 2 (PostgreSQL)."""
+    condition = Q(party__name__contains=query)
+    if len(query) == 2 and connection.vendor == "postgresql":
+        bigram_match = Party.objects.alias(bigrams=NameBigrams("name")).filter(bigrams__contains=[query])
+        condition &= Q(party__in=bigram_match.values("id"))
+    return condition
 
 
 def customer_search_everywhere(query: str, *, limit: int = 10) -> list[Customer]:
