@@ -18,11 +18,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm.audit.services import audit_export
-from crm.ui.exports import MAX_EXPORT_ROWS, watermark
+from crm.ui.exports import watermark
 
 from .campaigns import selectors
 from .campaigns.forms import CHANNEL_LABELS, CampaignForm, PreviewForm
-from .campaigns.selectors import CampaignReport
 from .campaigns.services import (
     CampaignError,
     campaign_cancel,
@@ -31,10 +30,9 @@ from .campaigns.services import (
     campaign_launch,
     campaign_update,
 )
-from .dashboards.base import Chart, Column, Table
+from .campaigns.tables import conversion_chart, effect_shown, members_table, report_tables
 from .dashboards.files import table_csv, tables_csv_zip, tables_xlsx
-from .models import Campaign, CampaignMember
-from .segments.rfm import SEGMENT_BY_CODE
+from .models import Campaign
 
 PERMISSION = "accounts.run_campaigns"
 EXPORT_PERMISSION = "accounts.export_lists"
@@ -55,7 +53,7 @@ def campaign_list(request):
     rows = selectors.campaigns_with_figures(status=status)
     for _campaign_row, figures in rows:
         if figures.get("effect"):
-            figures["shown"] = _effect_shown(figures["effect"])
+            figures["shown"] = effect_shown(figures["effect"])
     context = {"rows": rows, "status": status, "statuses": Campaign.Status.choices}
     return render(request, "analytics/campaigns/list.html", context)
 
@@ -158,9 +156,9 @@ def campaign_detail(request, pk: int):
         context.update(
             {
                 "report": report,
-                "shown": _effect_shown(report.effect) if report.effect else None,
-                "tables": _report_tables(report)[1:],  # the summary is shown as figures
-                "chart": _chart(report),
+                "shown": effect_shown(report.effect) if report.effect else None,
+                "tables": report_tables(report)[1:],  # the summary is shown as figures
+                "chart": conversion_chart(report),
             }
         )
     return render(request, "analytics/campaigns/detail.html", context)
@@ -214,9 +212,9 @@ def campaign_report(request, pk: int):
     if campaign.status == Campaign.Status.DRAFT:
         raise Http404
     table_key = request.GET.get("table")
-    tables = _report_tables(selectors.campaign_report(campaign))
+    tables = report_tables(selectors.campaign_report(campaign))
     if not table_key or table_key == "members":
-        tables.append(_members_table(campaign, request.user))
+        tables.append(members_table(campaign, request.user))
     if table_key:
         tables = [t for t in tables if t.key == table_key]
         if not tables:
@@ -267,180 +265,3 @@ def _target_display(campaign: Campaign) -> list[tuple[str, str]]:
         names = Region.objects.filter(pk__in=target["regions"]).order_by("code").values_list("name", flat=True)
         shown.append((_("Regions"), ", ".join(names)))
     return shown
-
-
-def _points(value: float) -> str:
-    return _("%(value)s pp") % {"value": f"{value * 100:+.1f}"}
-
-
-def _effect_shown(effect) -> dict:
-    """Uplift and its interval in percentage points, as the pages show them."""
-    return {
-        "uplift": _points(effect.uplift),
-        "low": _points(effect.ci_low),
-        "high": _points(effect.ci_high),
-        "treated_rate": f"{effect.treated_rate * 100:.1f} %",
-        "control_rate": f"{effect.control_rate * 100:.1f} %",
-    }
-
-
-def _percent(value: float | None) -> float | None:
-    return None if value is None else round(value * 100, 2)
-
-
-def _segment(code: str) -> str:
-    segment = SEGMENT_BY_CODE.get(code)
-    return str(segment.label) if segment else (code or _("(none)"))
-
-
-def _summary_rows(report: CampaignReport) -> list[dict]:
-    rows = [
-        (_("members"), report.members),
-        (_("control group (not contacted)"), report.control),
-        (_("targeted"), report.targeted),
-        (_("contacted"), report.contacted),
-        (_("accepted"), report.accepted),
-        (_("not contacted (contact policy)"), report.suppressed),
-    ]
-    effect = report.effect
-    if effect is not None:
-        rows += [
-            (_("conversion of the targeted (%)"), _percent(effect.treated_rate)),
-            (_("conversion of the control group (%)"), _percent(effect.control_rate)),
-            (_("uplift (percentage points)"), _percent(effect.uplift)),
-            (_("95 % interval, low"), _percent(effect.ci_low)),
-            (_("95 % interval, high"), _percent(effect.ci_high)),
-            (_("significant"), _("yes") if effect.significant else _("no")),
-            (_("incremental conversions"), round(effect.incremental_conversions, 1)),
-        ]
-    rows += [
-        (_("monthly revenue of the targeted's conversions (yuan)"), report.treated_revenue),
-        (_("monthly revenue of the control group's conversions (yuan)"), report.control_revenue),
-    ]
-    if effect is not None and effect.incremental_revenue is not None:
-        rows.append((_("incremental monthly revenue (yuan)"), round(effect.incremental_revenue, 2)))
-    return [{"figure": label, "value": value} for label, value in rows]
-
-
-def _channel_row(row: dict) -> dict:
-    return {
-        **row,
-        "channel": str(CHANNEL_LABELS.get(row["channel"], row["channel"])),
-        "response": _percent(row["response_rate"]),
-        "conversion": _percent(row["conversion_rate"]),
-    }
-
-
-def _segment_row(row: dict) -> dict:
-    return {
-        **row,
-        "segment": _segment(row["segment"]),
-        "targeted_rate": _percent(row["targeted_rate"]),
-        "held_out_rate": _percent(row["held_out_rate"]),
-        "uplift": _percent(row["uplift"]),
-    }
-
-
-def _report_tables(report: CampaignReport) -> list[Table]:
-    return [
-        Table(
-            "summary",
-            gettext_lazy("Summary"),
-            [Column("figure", gettext_lazy("figure")), Column("value", gettext_lazy("value"))],
-            _summary_rows(report),
-        ),
-        Table(
-            "channels",
-            gettext_lazy("By channel"),
-            [
-                Column("channel", gettext_lazy("channel")),
-                Column("contacted", gettext_lazy("contacted"), "int"),
-                Column("answered", gettext_lazy("answered"), "int"),
-                Column("accepted", gettext_lazy("accepted"), "int"),
-                Column("response", gettext_lazy("response %"), "percent"),
-                Column("conversion", gettext_lazy("acceptance %"), "percent"),
-                Column("converted", gettext_lazy("ordered an offer"), "int"),
-            ],
-            [_channel_row(row) for row in report.by_channel],
-            note=gettext_lazy(
-                "Targeted customers contacted through each channel (the control group is never contacted)."
-            ),
-        ),
-        Table(
-            "segments",
-            gettext_lazy("By segment"),
-            [
-                Column("segment", gettext_lazy("segment")),
-                Column("targeted", gettext_lazy("targeted"), "int"),
-                Column("targeted_converted", gettext_lazy("targeted converted"), "int"),
-                Column("targeted_rate", gettext_lazy("targeted conversion %"), "percent"),
-                Column("held_out", gettext_lazy("control"), "int"),
-                Column("held_out_converted", gettext_lazy("control converted"), "int"),
-                Column("held_out_rate", gettext_lazy("control conversion %"), "percent"),
-                Column("uplift", gettext_lazy("uplift (points)"), "percent"),
-            ],
-            [_segment_row(row) for row in report.by_segment],
-        ),
-        Table(
-            "offers",
-            gettext_lazy("Conversions by offer"),
-            [
-                Column("offering", gettext_lazy("offer")),
-                Column("monthly", gettext_lazy("monthly fee (yuan)"), "amount"),
-                Column("targeted", gettext_lazy("targeted converted"), "int"),
-                Column("control", gettext_lazy("control converted"), "int"),
-            ],
-            list(report.conversions_by_offer),
-        ),
-    ]
-
-
-def _members_table(campaign: Campaign, user) -> Table:
-    outcomes = dict(CampaignMember.Outcome.choices)
-    rows = []
-    members = selectors.campaign_members_for_export(campaign, user)[:MAX_EXPORT_ROWS]
-    for customer_no, region, segment, control, outcome, channel, responded, order_no in members.iterator(5000):
-        rows.append(
-            {
-                "customer": customer_no,
-                "region": region or "",
-                "segment": segment,
-                "control": _("yes") if control else _("no"),
-                "outcome": str(outcomes.get(outcome, outcome)),
-                "channel": str(CHANNEL_LABELS.get(channel, channel)),
-                "responded": timezone.localtime(responded).strftime("%Y-%m-%d %H:%M") if responded else "",
-                "order": order_no or "",
-            }
-        )
-    columns = [
-        Column("customer", gettext_lazy("customer number")),
-        Column("region", gettext_lazy("region")),
-        Column("segment", gettext_lazy("segment")),
-        Column("control", gettext_lazy("control group")),
-        Column("outcome", gettext_lazy("outcome")),
-        Column("channel", gettext_lazy("channel")),
-        Column("responded", gettext_lazy("responded")),
-        Column("order", gettext_lazy("order number")),
-    ]
-    return Table("members", gettext_lazy("Members"), columns, rows)
-
-
-def _chart(report: CampaignReport) -> Chart | None:
-    """Conversion of the targeted against the control group, overall and per segment."""
-    if report.effect is None:
-        return None
-    categories = [_("All")]
-    targeted, control = [_percent(report.effect.treated_rate)], [_percent(report.effect.control_rate)]
-    for row in report.by_segment:
-        categories.append(_segment(row["segment"]))
-        targeted.append(_percent(row["targeted_rate"]))
-        control.append(_percent(row["held_out_rate"]))
-    data = {
-        "categories": categories,
-        "series": [
-            {"name": _("Targeted: conversion %"), "values": targeted},
-            {"name": _("Control group: conversion %"), "values": control},
-        ],
-        "stacked": False,
-    }
-    return Chart("conversion", gettext_lazy("Conversion: targeted against the control group"), "columns", data)
