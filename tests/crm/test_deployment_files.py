@@ -5,6 +5,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+WORKERS = ("worker-default", "worker-billing", "worker-analytics")
 REQUIRED_IN_PRODUCTION = {"CRM_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"}
 
 
@@ -14,7 +15,7 @@ def compose() -> dict:
 
 def test_compose_has_the_stack_with_health_checks():
     services = compose()["services"]
-    assert set(services) == {"db", "redis", "web", "worker", "beat"}
+    assert set(services) == {"db", "redis", "web", *WORKERS, "beat"}
     assert services["db"]["image"] == "postgres:15"
     assert services["redis"]["image"].startswith("redis:")
     for name, service in services.items():
@@ -23,7 +24,7 @@ def test_compose_has_the_stack_with_health_checks():
 
 def test_crm_services_get_every_value_production_requires_and_wait_for_healthy_dependencies():
     services = compose()["services"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", *WORKERS, "beat"):
         service = services[name]
         assert set(service["environment"]) >= REQUIRED_IN_PRODUCTION, name
         assert service["environment"]["CRM_ENV"] == "production"
@@ -32,7 +33,9 @@ def test_crm_services_get_every_value_production_requires_and_wait_for_healthy_d
             "redis": {"condition": "service_healthy"},
         }
     assert "gunicorn crm.wsgi:application" in services["web"]["command"]
-    assert "-Q default,billing,analytics" in services["worker"]["command"]
+    for queue in ("default", "billing", "analytics"):  # one service per queue, scaled by its replica count
+        worker = services[f"worker-{queue}"]
+        assert f"-Q {queue} " in worker["command"] and "replicas" in worker["deploy"]
     assert services["beat"]["command"].startswith("celery -A crm beat")
 
 
