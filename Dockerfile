@@ -20,7 +20,7 @@ COPY --from=assets /vendor /app/var/vendor
 # collectstatic needs settings to load; these throwaway values exist only for this build step.
 RUN SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 REDIS_URL=redis://localhost:6379/0 \
     ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
- && mkdir -p /app/var/models /app/var/outbox \
+ && mkdir -p /app/var/models /app/var/media /app/var/outbox \
  && useradd --system --home /app crm && chown -R crm /app/var
 USER crm
 EXPOSE 8000
