@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import decimal
 import io
 from collections.abc import Iterable, Sequence
 
@@ -16,12 +17,16 @@ MAX_EXPORT_ROWS = 100_000
 
 
 def safe_cell(value: object) -> object:
-    """Neutralise CSV/Excel formula injection: text starting with = + - @ tab or CR gets a leading apostrophe."""
+    """Neutralise CSV/Excel formula injection: text starting with = + - @ tab or CR gets a leading apostrophe.
+
+    Numbers, dates and booleans stay as they are; anything else (a model instance, a lazy translation) is written
+    as its text, so it is checked as text too."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    if isinstance(value, (int, float, decimal.Decimal, datetime.date, datetime.time)):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def watermark(user) -> str:
