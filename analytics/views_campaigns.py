@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from crm.audit.services import audit_export
@@ -249,18 +248,11 @@ def _target_display(campaign: Campaign) -> list[tuple[str, str]]:
 
     target = campaign.target or {}
     shown = []
-    labels = {
-        "churn_bands": gettext_lazy("Churn-risk bands"),
-        "levels": gettext_lazy("Service levels"),
-        "segments": gettext_lazy("Segments (RFM)"),
-        "value_groups": gettext_lazy("Value groups"),
-        "product_kinds": gettext_lazy("Holds a live product of kind"),
-    }
-    for key, label in labels.items():
-        values = target.get(key) or []
-        if values:
-            choices = dict(CampaignForm.base_fields[key].choices)
-            shown.append((str(label), ", ".join(str(choices.get(v, v)) for v in values)))
+    for key in ("churn_bands", "levels", "segments", "value_groups", "product_kinds"):
+        field = CampaignForm.base_fields[key]
+        if target.get(key):
+            choices = dict(field.choices)
+            shown.append((str(field.label), ", ".join(str(choices.get(v, v)) for v in target[key])))
     if target.get("regions"):
         names = Region.objects.filter(pk__in=target["regions"]).order_by("code").values_list("name", flat=True)
         shown.append((_("Regions"), ", ".join(names)))

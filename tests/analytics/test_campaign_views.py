@@ -213,6 +213,7 @@ def test_launching_from_the_page_creates_the_members_with_a_control_group(englis
     english.force_login(analyst)
     page = english.get(reverse("analytics:campaign", args=[campaign.pk]))
     assert page.context["preview"].size == 18 and b'data-testid="launch-form"' in page.content
+    assert page.context["target"] == [("Churn-risk bands", "High"), ("Service levels", "Gold (金)")]
 
     response = english.post(reverse("analytics:campaign_launch", args=[campaign.pk]), follow=True)
 
