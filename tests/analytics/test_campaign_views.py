@@ -385,3 +385,15 @@ def test_a_regional_analyst_exports_only_the_members_of_their_region(english, ma
     assert len(rows) == 1 + 12 + 2  # header, Hefei's 12 members, a blank line and the watermark
     assert campaign_report(campaign).members == 18  # the report's totals still cover the whole campaign
     assert english.get(url, {"export": "pdf"}).status_code == 404
+
+
+def test_a_regional_analysts_campaign_stays_in_their_region(english, make_staff, hefei, wuhu, population):
+    english.force_login(make_staff(Role.MARKETING_ANALYST, region=hefei))
+
+    other_region = english.post(reverse("analytics:campaign_new"), _form(regions=[wuhu.pk]))
+    preview = english.get(reverse("analytics:campaign_preview"), {"churn_bands": ["high"], "levels": ["gold"]})
+    saved = english.post(reverse("analytics:campaign_new"), _form())
+
+    assert "regions" in other_region.context["form"].errors  # Wuhu is not a choice for them
+    assert preview.context["preview"].size == 12  # Hefei's gold high-risk customers only
+    assert saved.status_code == 302 and Campaign.objects.get().target["regions"] == [hefei.pk]
