@@ -26,7 +26,7 @@ from django.test import Client
 from crm.api.services import api_token_create
 from tests.conftest import STAFF_PASSWORD
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 API = "/tmf-api/customerManagement/v4/customer"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import io
 import os
+import threading
 import time
 
 import pytest
@@ -155,6 +156,44 @@ def test_a_usage_batch_loads_with_redis_down_and_its_fraud_check_is_sent_once_wh
     # then the check is on the analytics queue exactly once.
     assert broker.llen("analytics") == 1
     assert OutboxTask.objects.get().sent_at is not None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_drains_skip_the_rows_another_one_holds(private_redis):  # noqa: F811
+    broker = redis.Redis.from_url(private_redis.url(1))
+    with celery_broker(private_redis.url(1)):
+        private_redis.kill()
+        rows = [outbox_enqueue(fraud_batch_check_task, n) for n in range(3)]  # committed, not sent
+        assert OutboxTask.objects.filter(sent_at__isnull=True).count() == 3
+        private_redis.start()
+
+        # Another drain (another connection) holds the first row, as if it were publishing it right now.
+        held, release = threading.Event(), threading.Event()
+
+        def hold_first_row() -> None:
+            from django.db import connection
+
+            try:
+                with transaction.atomic():
+                    list(OutboxTask.objects.select_for_update().filter(pk=rows[0].pk))
+                    held.set()
+                    release.wait(timeout=30)
+            finally:
+                connection.close()
+
+        other = threading.Thread(target=hold_first_row)
+        other.start()
+        assert held.wait(timeout=10)
+        try:
+            assert outbox_drain() == 2  # it does not wait for, nor send, the held row
+        finally:
+            release.set()
+            other.join(timeout=30)
+        assert outbox_drain() == 1
+        assert outbox_drain() == 0
+
+    assert broker.llen("analytics") == 3
+    assert sorted(OutboxTask.objects.values_list("attempts", flat=True)) == [2, 2, 2]  # one refusal, one send
 
 
 @pytest.fixture
