@@ -46,7 +46,9 @@ IF_MATCH = OpenApiParameter(
     description='The ETag of the GET the change is based on (W/"3"): applied only if the ticket is still at that '
     "version, else 412. Without it the change applies to the current ticket (last writer wins).",
 )
-STALE = OpenApiResponse(description="If-Match names a version the ticket is no longer at; nothing changed.")
+STALE = OpenApiResponse(
+    OpenApiTypes.OBJECT, description="TMF630 error body: If-Match names a version the ticket is no longer at."
+)
 
 
 class PreconditionFailed(APIException):

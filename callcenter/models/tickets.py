@@ -95,7 +95,7 @@ class TroubleTicket(SlaTracked):
     # Optimistic locking: every change people make (and the lifecycle moves it causes) adds one; an editor's change is
     # refused when the ticket moved on since they loaded it (callcenter.services.ticket_for_update). The sweeps' own
     # markers (warned, late, at risk) leave it alone, so a timer never refuses somebody's edit.
-    version = models.PositiveIntegerField(_("version"), default=1)
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1)  # rows COPYed without it
 
     class Meta:
         verbose_name = _("trouble ticket (障碍/投诉单)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts.models import Area, Grid, OrgUnit, Region
@@ -133,12 +134,12 @@ class WorkOrder(SlaTracked):
     arrival_late_at = models.DateTimeField(_("late on site"), null=True, blank=True)
     report_overdue_at = models.DateTimeField(_("report overdue"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_default=Now())  # rows COPYed without it
     # Optimistic locking: every change people make (and the lifecycle moves it causes) adds one; a dispatcher's
     # or technician's change is refused when the work order moved on since they loaded it
     # (orders.services.work.work_order_for_update). The sweeps' own markers (warned, late, overdue) leave it alone,
     # so a timer never refuses somebody's edit.
-    version = models.PositiveIntegerField(_("version"), default=1)
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
 
     class Meta:
         verbose_name = _("work order (工单)")
