@@ -45,3 +45,15 @@ def usage_retention_task() -> list[str]:
     from .services.partitions import usage_partitions_drop_expired
 
     return usage_partitions_drop_expired()
+
+
+# --- Feed files (计费数据文件) -------------------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=3300, time_limit=3600)
+def feed_file_load_task(path: str, sender: str = "file-drop") -> int | None:
+    """Load one dropped feed file on the billing queue; safe to run again after a crash (see services.feeds.files)."""
+    from .services.feeds.files import feed_file_load
+
+    batch = feed_file_load(path=path, sender=sender)
+    return batch.pk if batch is not None else None

@@ -1,61 +1,23 @@
 """File drop of billing feeds (nightly files): ``billing_import --kind usage --batch-id B1 usage.csv`` loads one file;
 ``billing_import --dir DIR`` loads every ``<kind>_<batchid>.csv|json|jsonl`` in DIR and moves it to DIR/done/ or
 DIR/failed/. Files are read as a stream and loaded in chunks, so memory stays flat whatever their size. A file sent
-again (same kind and batch id) is recognised and changes nothing."""
+again (same kind and batch id) is recognised and changes nothing. ``--queue`` hands each file of DIR to a worker of
+the billing queue instead (billing_sync.tasks.feed_file_load_task), which moves it when loaded."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from billing_sync.models import FeedBatch
-from billing_sync.services.feeds import FeedConflict, FeedInputError, csv_records, feed_batch_load
+from billing_sync.services.feeds import FeedConflict, feed_batch_load
+from billing_sync.services.feeds.files import FILE_NAME, FILE_SENDER, file_records, file_sha256
 
-SENDER = "file-drop"
-FILE_NAME = re.compile(
-    r"^(?P<kind>bills|payments|balances|usage)_(?P<batch>[A-Za-z0-9._-]{1,100})\.(?P<ext>csv|jsonl|json)$"
-)
+SENDER = FILE_SENDER
 SHOWN_REJECTIONS = 10
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def file_records(path: Path, kind: str) -> Iterator[dict]:
-    """The records of a CSV, JSON Lines or JSON file ({"records": [...]} or a list), streamed where the format
-    allows (CSV, JSON Lines); a .json file is read whole."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            yield from csv_records(handle, kind=kind)
-    elif suffix == ".jsonl":
-        with path.open(encoding="utf-8") as handle:
-            for line_no, line in enumerate(handle, start=1):
-                if line.strip():
-                    try:
-                        yield json.loads(line)
-                    except ValueError as exc:
-                        raise FeedInputError(f"line {line_no} is not JSON: {exc}") from exc
-    else:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise FeedInputError(f"not a JSON file: {exc}") from exc
-        records = data.get("records") if isinstance(data, dict) else data
-        if not isinstance(records, list):
-            raise FeedInputError('a JSON file holds {"records": [...]} or a list of records')
-        yield from records
+__all__ = ["FILE_NAME", "Command", "file_records", "file_sha256"]
 
 
 class Command(BaseCommand):
@@ -67,8 +29,17 @@ class Command(BaseCommand):
         parser.add_argument("--batch-id", dest="batch_id")
         parser.add_argument("--dir", dest="directory", help="load every <kind>_<batchid>.csv|json|jsonl in it")
         parser.add_argument("--sender", default=SENDER)
+        parser.add_argument("--queue", action="store_true", help="with --dir: load each file on a billing worker")
 
     def handle(self, *args, path=None, kind=None, batch_id=None, directory=None, sender=SENDER, **options):
+        if directory and options.get("queue"):
+            from billing_sync.tasks import feed_file_load_task
+
+            files = sorted(p for p in Path(directory).iterdir() if p.is_file() and FILE_NAME.match(p.name))
+            for file in files:
+                feed_file_load_task.delay(str(file.resolve()), sender)
+            self.stdout.write(f"{len(files)} file(s) queued for the billing workers.")
+            return
         if directory:
             failed = self._directory(Path(directory), sender=sender)
             if failed:
