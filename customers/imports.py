@@ -132,7 +132,11 @@ def _read_csv(content: bytes) -> list[list[str]]:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise ImportFileError(_("The file is neither UTF-8 nor GB18030 text."))
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    try:
+        # newline="": a bare CR ends a row, as in the files Excel for Mac writes, instead of failing the reader
+        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as exc:
+        raise ImportFileError(_("This is not a readable CSV file: %(error)s") % {"error": exc}) from exc
 
 
 def _read_xlsx(content: bytes) -> list[list[str]]:
