@@ -21,10 +21,13 @@ def _has_nul(query) -> bool:
 
 
 def carries_nul(request: HttpRequest) -> bool:
-    """True when the path, a query parameter or a form field (name or value) contains NUL."""
+    """True when the path, a query parameter or a form field (name or value) of a page contains NUL.
+
+    API bodies are left to DRF: its parsers pick the media types an endpoint accepts (reading a form body here would
+    make DRF take it as already parsed form data instead of answering 415), and its fields refuse NUL themselves."""
     if "\x00" in request.path or _has_nul(request.GET):
         return True
-    if request.method == "POST" and request.content_type in FORM_TYPES:
+    if request.method == "POST" and request.content_type in FORM_TYPES and not is_api_path(request.path):
         return _has_nul(request.POST)
     return False
 
