@@ -1,105 +1,123 @@
-"""Staff authentication: Django's model backend with log-in throttling and lockout (audited).
+"""Staff authentication: Django's model backend with log-in throttling and lockout, counted from the audit log.
 
-Failures are counted in the shared cache per username and per client IP. ``STAFF_LOGIN_MAX_FAILURES`` failures in a
-row for a username lock it for ``STAFF_LOCKOUT_MINUTES`` (even the right password is refused meanwhile); a client IP
-that fails ``STAFF_LOGIN_MAX_FAILURES_PER_IP`` times across usernames is refused the same way (password spraying).
-Every failure is in the audit log through the ``user_login_failed`` signal; a lock adds one LOCKOUT entry.
+Every failed log-in is already an audit entry (LOGIN_FAILED, through the ``user_login_failed`` signal, with the
+client IP), so the audit log is the counter: no second store to keep in step, and it works the same in every web
+process and while Redis is down. ``STAFF_LOGIN_MAX_FAILURES`` failures for a username since its last successful
+log-in, within ``STAFF_LOCKOUT_MINUTES``, lock it for ``STAFF_LOCKOUT_MINUTES`` (the right password is refused
+meanwhile); a client IP failing ``STAFF_LOGIN_MAX_FAILURES_PER_IP`` times across usernames (password spraying) is
+locked the same way. A lock is one LOCKOUT entry and runs for the window from it; failures that go on during a
+lock count towards the next one, so an attack that does not stop keeps the username locked.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils import timezone
 
 from crm import context
 from crm.audit.models import AuditEntry
 from crm.audit.services import audit_record
 from crm.middleware import client_ip
 
-
-def _user_key(username: str) -> str:
-    return f"staff-login:user:{username.strip().lower()[:150]}"
-
-
-def _ip_key(ip: str | None) -> str | None:
-    return f"staff-login:ip:{ip}" if ip else None
+SCOPE_USERNAME = "username"
+SCOPE_IP = "ip"
 
 
-def _window() -> int:
-    return settings.STAFF_LOCKOUT_MINUTES * 60
+def _window() -> timedelta:
+    return timedelta(minutes=settings.STAFF_LOCKOUT_MINUTES)
 
 
-def _client_ip(request) -> str | None:
-    return client_ip(request) if request is not None else context.current().ip
+def _entries():
+    return AuditEntry.objects.filter(object_type="auth.user", at__gte=timezone.now() - _window())
+
+
+def _lock_condition(username: str, ip: str | None) -> Q:
+    condition = Q(changes__scope=SCOPE_USERNAME, object_repr=username[:200])
+    if ip:
+        condition |= Q(changes__scope=SCOPE_IP, ip=ip)
+    return condition
 
 
 def login_locked(username: str, *, ip: str | None = None) -> bool:
-    """Whether log-in is refused for this username (or from this client IP) because of recent failures."""
-    if (cache.get(_user_key(username)) or 0) >= settings.STAFF_LOGIN_MAX_FAILURES:
-        return True
-    key = _ip_key(ip)
-    return key is not None and (cache.get(key) or 0) >= settings.STAFF_LOGIN_MAX_FAILURES_PER_IP
+    """Whether log-in is refused now for this username (or from this client IP) after too many failures."""
+    return _entries().filter(_lock_condition(username, ip), action=AuditEntry.Action.LOCKOUT).exists()
 
 
-def _count(key: str) -> int:
-    # add() starts the window; incr() never extends it, so a lock lasts STAFF_LOCKOUT_MINUTES from its first failure
-    # at most (counting on while locked would keep an attacked account locked for ever; see login_failure_record).
-    if cache.add(key, 1, timeout=_window()):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, timeout=_window())
-        return 1
+def _failures_since_reset(condition: Q) -> int:
+    """Failures matching ``condition`` in the window, after the last successful log-in or lock they concern."""
+    recent = _entries().filter(condition)
+    reset = (
+        recent.filter(action__in=[AuditEntry.Action.LOGIN, AuditEntry.Action.LOCKOUT])
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    failures = recent.filter(action=AuditEntry.Action.LOGIN_FAILED)
+    return (failures.filter(at__gt=reset) if reset else failures).count()
 
 
 def login_failure_record(username: str, *, ip: str | None = None) -> bool:
-    """Count a failed log-in; returns True when this failure locks the username (written to the audit log)."""
-    user_failures = _count(_user_key(username))
-    ip_key = _ip_key(ip)
-    ip_failures = _count(ip_key) if ip_key else 0
-    locked_now = user_failures == settings.STAFF_LOGIN_MAX_FAILURES
-    ip_locked_now = ip_key is not None and ip_failures == settings.STAFF_LOGIN_MAX_FAILURES_PER_IP
-    if locked_now or ip_locked_now:
-        audit_record(
-            action=AuditEntry.Action.LOCKOUT,
-            object_type="auth.user",
-            object_repr=username[:150],
-            detail=(
-                f"staff log-in locked for {settings.STAFF_LOCKOUT_MINUTES} min after "
-                + (f"{user_failures} failures for this username" if locked_now else f"{ip_failures} failures from {ip}")
-            ),
+    """Called for a wrong password, before its LOGIN_FAILED entry is written: locks the username (or the client IP)
+    when this failure reaches the limit, with a LOCKOUT entry. Returns whether it did."""
+    name = username[:200]
+    # LOGIN entries name the user by object_repr too (str(user) is the username).
+    by_name = _failures_since_reset(Q(object_repr=name)) + 1
+    if by_name >= settings.STAFF_LOGIN_MAX_FAILURES:
+        _lock(name, ip, scope=SCOPE_USERNAME, failures=by_name)
+        return True
+    if ip:
+        by_ip = (
+            _entries()
+            .filter(ip=ip, action=AuditEntry.Action.LOGIN_FAILED)
+            .filter(at__gt=_last_ip_lock(ip) or timezone.now() - _window())
+            .count()
+            + 1
         )
-    return locked_now or ip_locked_now
+        if by_ip >= settings.STAFF_LOGIN_MAX_FAILURES_PER_IP:
+            _lock(name, ip, scope=SCOPE_IP, failures=by_ip)
+            return True
+    return False
 
 
-def login_failures_reset(username: str) -> None:
-    cache.delete(_user_key(username))
+def _last_ip_lock(ip: str):
+    locks = _entries().filter(action=AuditEntry.Action.LOCKOUT, changes__scope=SCOPE_IP, ip=ip)
+    return locks.order_by("-at").values_list("at", flat=True).first()
+
+
+def _lock(username: str, ip: str | None, *, scope: str, failures: int) -> None:
+    minutes = settings.STAFF_LOCKOUT_MINUTES
+    audit_record(
+        action=AuditEntry.Action.LOCKOUT,
+        object_type="auth.user",
+        object_repr=username,
+        changes={"scope": scope, "failures": failures, "minutes": minutes},
+        detail=(
+            f"staff log-in locked for {minutes} min after {failures} failures "
+            + ("for this username" if scope == SCOPE_USERNAME else f"from {ip}")
+        ),
+    )
 
 
 class LockoutModelBackend(ModelBackend):
-    """ModelBackend refusing locked usernames and counting failures; a success clears the username's count."""
+    """ModelBackend refusing locked usernames and client IPs, and locking them after too many failures."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
-            username = kwargs.get(self._username_field())
+            from django.contrib.auth import get_user_model
+
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
         if username is None or password is None:
             return None
-        ip = _client_ip(request)
+        ip = client_ip(request) if request is not None else context.current().ip
         if login_locked(username, ip=ip):
             # PermissionDenied stops authenticate() at once and still sends user_login_failed (audited).
             raise PermissionDenied("locked")
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
             login_failure_record(username, ip=ip)
-            return None
-        login_failures_reset(username)
         return user
-
-    @staticmethod
-    def _username_field() -> str:
-        from django.contrib.auth import get_user_model
-
-        return get_user_model().USERNAME_FIELD
