@@ -15,6 +15,7 @@ import datetime
 import decimal
 from collections.abc import Callable
 
+from django.core.exceptions import FieldError
 from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import is_naive, make_aware
@@ -92,7 +93,11 @@ class TMFFilterBackend(BaseFilterBackend):
                 except (ValueError, decimal.InvalidOperation, TypeError) as exc:
                     raise exceptions.ValidationError({param: f"cannot read {raw!r}"}) from exc
                 condition |= Q(**{f"{lookup}__{SUFFIXES[suffix]}" if suffix else lookup: value})
-            queryset = queryset.filter(condition)
+            try:
+                queryset = queryset.filter(condition)
+            except FieldError as exc:  # a comparison on a text match ("name" is name__contains): name.gte
+                message = "this attribute cannot be compared with .gt/.gte/.lt/.lte"
+                raise exceptions.ValidationError({param: message}) from exc
         return self._sort(request, queryset, mapping)
 
     def _sort(self, request, queryset, mapping: dict):
