@@ -43,6 +43,7 @@ class Access:
     read_scopes: tuple[str, ...] = ()
     write_scope: str | None = None
     post_only: bool = False  # GET answers 405: the URL only takes form posts
+    sessions: bool = True  # kind "api": staff browser sessions may use it (False: API tokens only)
     note: str = field(default="", compare=False)
 
     def allows_role(self, role: str) -> bool:
@@ -55,9 +56,9 @@ class Access:
             return role == Role.ADMIN  # the only role with is_staff (staff_user_create)
         return False  # portal pages are for customers; the API answers role *scopes* (allows_scopes)
 
-    def allows_scopes(self, scopes: frozenset[str] | set[str], *, write: bool = False) -> bool:
-        """Whether a session or token with these API scopes may read (or write) through the URL."""
-        if self.kind != "api":
+    def allows_scopes(self, scopes: frozenset[str] | set[str], *, write: bool = False, session: bool = False) -> bool:
+        """Whether a token (or a staff ``session``) with these API scopes may read (or write) through the URL."""
+        if self.kind != "api" or (session and not self.sessions):
             return False
         if write:
             return self.write_scope is not None and self.write_scope in scopes
@@ -98,9 +99,16 @@ def perms(*codenames: str, post_only: bool = False, note: str = "") -> Access:
     return Access("perms", perms=codenames, post_only=post_only, note=note)
 
 
-def api(*, read: str | tuple[str, ...] = (), write: str | None = None, post_only: bool = False, note: str = ""):
+def api(
+    *,
+    read: str | tuple[str, ...] = (),
+    write: str | None = None,
+    post_only: bool = False,
+    sessions: bool = True,
+    note: str = "",
+) -> Access:
     reads = (read,) if isinstance(read, str) else read
-    return Access("api", read_scopes=reads, write_scope=write, post_only=post_only, note=note)
+    return Access("api", read_scopes=reads, write_scope=write, post_only=post_only, sessions=sessions, note=note)
 
 
 # The scope the hub of a TMF API needs is that API's read scope (crm/api/views.py _HubBase); the tests use the
@@ -319,8 +327,11 @@ POLICY: dict[str, Access] = {
     # --- TMF API (tokens carry scopes; a staff session has its role's, crm/accounts/roles.py ROLE_API_SCOPES) ---
     "api-schema": public(note="the OpenAPI description; no data"),
     "api-docs": public(note="the interactive API browser; every call it makes needs a scope"),
-    "tmf-hub": api(write=PER_API_READ_SCOPE, post_only=True),
-    "tmf-hub-detail": api(read=PER_API_READ_SCOPE, write=PER_API_READ_SCOPE, note="only one's own subscriptions"),
+    # Hubs push every event of their API whatever the region: API clients (tokens) only, never a staff session.
+    "tmf-hub": api(write=PER_API_READ_SCOPE, post_only=True, sessions=False),
+    "tmf-hub-detail": api(
+        read=PER_API_READ_SCOPE, write=PER_API_READ_SCOPE, sessions=False, note="only one's own subscriptions"
+    ),
     "tmf629-customer-list": api(read="customer:read", write="customer:write"),
     "tmf629-customer-detail": api(read="customer:read", write="customer:write"),
     "tmf632-individual-list": api(read="customer:read", write="customer:write"),

@@ -6,13 +6,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import services
 from .merge_patch import merge_patch
-from .models import HubSubscription
+from .models import ApiToken, HubSubscription
 from .registry import get_api
 
 
@@ -69,6 +69,9 @@ class _HubBase(APIView):
             raise NotFound(f"No API named {kwargs.get('api_name')!r}")
         self.read_scope = self.write_scope = api.read_scope
         super().initial(request, *args, **kwargs)
+        if not isinstance(request.auth, ApiToken):
+            # A hub pushes every event of its API, whatever the region: a staff session's scope cannot apply to it.
+            raise PermissionDenied("Event subscriptions are for API clients: authenticate with a token.")
 
 
 class HubView(_HubBase):

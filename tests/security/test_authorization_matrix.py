@@ -21,7 +21,7 @@ from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
 from crm.access_policy import NAMESPACE_POLICY, PER_API_READ_SCOPE, POLICY, Access, policy_for, role_scopes
-from crm.accounts.roles import Role
+from crm.accounts.roles import ROLE_PERMISSIONS, Role
 from crm.api.scopes import SCOPES
 
 from .conftest import STAFF_ROLES, UrlEntry, portal_client, walk_urls, world_user
@@ -161,6 +161,10 @@ def _is_admin(entry: UrlEntry) -> bool:
 
 def _entries(*kinds: str) -> list[UrlEntry]:
     return [u for u in URLS if u.name in POLICY and POLICY[u.name].kind in kinds and not _is_admin(u)]
+
+
+def perms_of(role: str, permission: str) -> bool:
+    return permission.removeprefix("accounts.") in ROLE_PERMISSIONS[role]
 
 
 def _path(entry: UrlEntry, world) -> str:
@@ -303,6 +307,31 @@ def test_public_page_answers_anonymous_visitors(as_role, security_world, name):
     _assert_not_refused(response, "anonymous", name)
 
 
+NO_EXPORT_ROLES = [r for r in STAFF_ROLES if r != Role.ADMIN and not perms_of(r, "accounts.export_lists")]
+DOWNLOAD_TYPES = ("text/csv", "application/vnd.openxmlformats", "application/zip", "application/octet-stream")
+
+
+@pytest.mark.parametrize(
+    ("role", "name"),
+    [
+        pytest.param(role, e.name, id=f"{role}-{e.name}")
+        for e in UI_ENTRIES
+        for role in NO_EXPORT_ROLES
+        if POLICY[e.name].allows_role(role) and not POLICY[e.name].post_only
+    ],
+)
+def test_lists_are_not_exported_without_export_lists(as_role, security_world, role, name):
+    """A role that may read a page but not export lists gets no CSV or Excel file from it (?export=...)."""
+    path = _path(NAMED[name], security_world)
+    for fmt in ("csv", "xlsx"):
+        response = as_role(role).get(path, {"export": fmt}, **ENGLISH)
+        content_type = response.get("Content-Type", "")
+        assert not (response.status_code == 200 and content_type.startswith(DOWNLOAD_TYPES)), (
+            f"{role} downloaded {name}?export={fmt} ({content_type}) without accounts.export_lists"
+        )
+        assert response.status_code < 500, f"{role} on {name}?export={fmt}: {response.status_code}"
+
+
 # --- Portal pages: a customer's own session only -----------------------------------------------------------------
 
 PORTAL_ENTRIES = _entries("portal")
@@ -370,7 +399,7 @@ def _api_call(client, access: Access, path: str):
 def test_api_route_with_a_role_session(as_role, security_world, role, name):
     access = POLICY[name]
     response, write = _api_call(as_role(role, api=True), access, _path(NAMED[name], security_world))
-    if _scope_for(access, write) & role_scopes(role):
+    if access.sessions and _scope_for(access, write) & role_scopes(role):
         if write:  # an allowed write with an empty body: refused as invalid, never as forbidden
             assert response.status_code not in (401, 403) and response.status_code < 500, response.status_code
         else:

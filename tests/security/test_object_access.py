@@ -144,3 +144,16 @@ def test_portal_lists_only_the_customers_own_objects(db, security_world):
         response = client.get(reverse(name), **ENGLISH)
         assert response.status_code == 200, name
         assert secret not in response.content.decode(), f"{name} shows another customer's {secret}"
+
+
+def test_a_staff_session_cannot_subscribe_to_every_regions_events(db, security_world):
+    """A hub pushes every event of its API, whatever the region: a regional clerk's session (customer:read) could
+    have received Wuhu's customers through a callback of its own. Hubs are for API clients (tokens) only."""
+    from crm.api.models import HubSubscription
+
+    client = APIClient()
+    client.force_login(security_world.hefei.staff[Role.HALL_CLERK])
+    hub = reverse("tmf-hub", kwargs={"api_name": "customerManagement"})
+    response = client.post(hub, {"callback": "http://127.0.0.1:9/mine"}, format="json")
+    assert response.status_code == 403 and response.json()["reason"] == "Forbidden"
+    assert not HubSubscription.objects.exists()
