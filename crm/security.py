@@ -64,6 +64,12 @@ class StaffIdleTimeoutMiddleware:
         return redirect(login_url)
 
 
+def stamp_activity_at_login(sender, request, user, **kwargs) -> None:
+    """``user_logged_in`` receiver: a new session starts active, so its first pages need not save the session."""
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_ACTIVITY_KEY] = int(time.time())
+
+
 def _csp_header(nonce: str) -> str:
     directives = {
         "default-src": "'self'",

@@ -21,3 +21,10 @@ class AccountsConfig(AppConfig):
 
         # Keep the role groups in step with roles.py after every migrate (the data migration makes them first).
         post_migrate.connect(services.sync_role_groups_after_migrate, sender=self)
+
+        # The staff idle timeout (crm/security.py) counts from the log-in.
+        from django.contrib.auth.signals import user_logged_in
+
+        from crm.security import stamp_activity_at_login
+
+        user_logged_in.connect(stamp_activity_at_login, dispatch_uid="crm.security.stamp_activity_at_login")

@@ -144,6 +144,7 @@ def test_an_idle_staff_session_is_logged_out(client, make_staff, settings):
     settings.STAFF_IDLE_TIMEOUT = 30 * 60
     clerk = make_staff("hall_clerk")
     client.force_login(clerk)
+    assert int(time.time()) - client.session[LAST_ACTIVITY_KEY] < 5  # the clock starts at the log-in
     assert client.get(reverse("ui:home")).status_code == 200
     _set_last_activity(client, 31 * 60)
     response = client.get(reverse("ui:home"))
