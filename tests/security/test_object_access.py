@@ -9,7 +9,10 @@ that Wuhu's staff member gets a 404.
 Tests elsewhere that cover single cases of this in depth: tests/customers/test_views_customer_360.py,
 tests/customers/test_privacy_controls.py, tests/orders/test_views_counter.py, tests/billing_sync/
 test_views_payments.py, tests/callcenter/api/test_trouble_ticket_api.py, tests/billing_sync/api/test_bill_api.py,
-tests/billing_sync/api/test_usage_api.py, tests/billing_sync/api/test_payment_api.py.
+tests/billing_sync/api/test_usage_api.py, tests/billing_sync/api/test_payment_api.py; and for the objects of
+narrower pages: collection cases and tasks (tests/billing_sync/test_collections.py), care tasks
+(tests/feedback/test_surveys.py), fraud alerts (tests/analytics/test_fraud_review.py), saved filters
+(tests/audit/test_views_audit_log.py).
 """
 
 from __future__ import annotations
