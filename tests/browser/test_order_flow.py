@@ -38,7 +38,8 @@ def test_broadband_order_from_counter_to_field_and_back(page, browser, people, n
     page.click("[data-testid=new-order]")
     page.click("[data-testid=type-new]")
     page.fill("[data-testid=offering-search]", "500M")
-    page.wait_for_function("document.querySelector('#id_offering').options.length === 2")  # broadband and a bundle
+    # broadband and a bundle (a function, not an expression string: Playwright evals those, and the CSP refuses eval)
+    page.wait_for_function("() => document.querySelector('#id_offering').options.length === 2")
     page.select_option("#id_offering", label="光宽带 500M")
     page.fill("[data-testid=address-search]", "长江东路")
     page.wait_for_selector("#id_address option:has-text('长江东路100号')", state="attached")
