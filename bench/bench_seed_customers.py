@@ -43,9 +43,9 @@ def _session_cookie(db_url: str, username: str) -> str:
         "-c",
         (
             "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY;"
-            "from django.contrib.sessions.backends.db import SessionStore;"
+            "from django.contrib.sessions.backends.db import SessionStore; from django.conf import settings;"
             f"u = get_user_model().objects.get(username='{username}'); s = SessionStore();"
-            "s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend';"
+            "s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0];"
             "s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create(); print('KEY=' + s.session_key)"
         ),
     ).stdout
