@@ -40,20 +40,45 @@ def mask_personal_data(text: str) -> str:
     return _MOBILE.sub(r"\1****\2", text)
 
 
+def _mask_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string: leave it to logging's own error report
+        return
+    record.msg, record.args = mask_personal_data(message), None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask_personal_data(record.exc_text)
+
+
+def install_record_masking() -> None:
+    """Mask personal data in every log record as it is created, whatever handler writes it later: a Celery worker
+    replaces the root logger's handlers with its own, the record factory stays. Installing twice is a no-op."""
+    current = logging.getLogRecordFactory()
+    if getattr(current, "masks_personal_data", False):
+        return
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        _mask_record(record)
+        return record
+
+    factory.masks_personal_data = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
 class PersonalDataFilter(logging.Filter):
     """Masks ID and mobile numbers in every log line (message, its arguments and a traceback) before it is written.
 
-    Attached to the handlers, so records propagated from every logger pass through it.
+    Attached to the handlers (records propagated from every logger pass through it); configuring it also installs
+    the record factory that masks records at creation, for handlers configured elsewhere (Celery's).
     """
 
+    def __init__(self, name: str = "") -> None:
+        super().__init__(name)
+        install_record_masking()
+
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string: leave it to logging's own error report
-            return True
-        record.msg, record.args = mask_personal_data(message), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = mask_personal_data(record.exc_text)
+        _mask_record(record)
         return True

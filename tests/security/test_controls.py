@@ -344,6 +344,14 @@ def test_id_and_mobile_numbers_are_masked_in_log_lines():
     assert "ValueError" in output and "import failed" in output
 
 
+def test_records_are_masked_at_creation_for_handlers_configured_elsewhere(caplog):
+    # pytest's capturing handler has no filter of ours, like the handler a Celery worker installs.
+    with caplog.at_level(logging.WARNING, logger="billing_sync.tasks"):
+        logging.getLogger("billing_sync.tasks").warning("SMS to %s for ID %s", "13912345678", "340104199001011234")
+    (record,) = [r for r in caplog.records if r.name == "billing_sync.tasks"]
+    assert record.getMessage() == "SMS to 139****5678 for ID 3401**********1234"
+
+
 # --- Production refuses DEBUG ----------------------------------------------------------------------------------
 
 PRODUCTION_ENV = {
