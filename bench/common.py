@@ -51,7 +51,8 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(db_url: str, *, workers: int = 2) -> Iterator[int]:
+def gunicorn(db_url: str, *, workers: int = 2, pids: list[int] | None = None) -> Iterator[int]:
+    """A gunicorn on a free local port (yielded); ``pids`` receives the master's pid, for reading workers' memory."""
     port = free_port()
     env = {
         **os.environ,
@@ -68,6 +69,8 @@ def gunicorn(db_url: str, *, workers: int = 2) -> Iterator[int]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    if pids is not None:
+        pids.append(proc.pid)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -79,6 +82,17 @@ def gunicorn(db_url: str, *, workers: int = 2) -> Iterator[int]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def workers_rss_mib(master_pid: int) -> float:
+    """Resident memory of a gunicorn master's worker processes, summed, in MiB (Linux /proc)."""
+    total_kib = 0
+    for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
+        with contextlib.suppress(FileNotFoundError):
+            for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kib += int(line.split()[1])
+    return total_kib / 1024
 
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
@@ -99,6 +113,29 @@ def time_requests(port: int, path: str, n: int, headers: dict[str, str] | None =
             raise RuntimeError(f"{path} answered {response.status}")
     conn.close()
     return samples
+
+
+def time_http(
+    port: int, requests: list[tuple[str, str, bytes | None, dict[str, str]]], *, ok: tuple[int, ...] = (200, 201)
+) -> tuple[list[float], list[int]]:
+    """Send (method, path, body, headers) requests one after another on one keep-alive connection; returns the times
+    in ms of the answers whose status is in ``ok`` and every status (so the caller can count refusals and errors)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    samples, statuses = [], []
+    for method, path, body, headers in requests:
+        started = time.perf_counter()
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        elapsed = (time.perf_counter() - started) * 1000
+        statuses.append(response.status)
+        if response.status in ok:
+            samples.append(elapsed)
+        if response.will_close:
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.close()
+    return samples, statuses
 
 
 def time_calls(func: Callable[[], object], n: int) -> list[float]:

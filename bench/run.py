@@ -1,6 +1,7 @@
 """Run the benchmarks and print each figure next to its target; write bench/results/<time>.json and latest.json.
 
 Usage: make bench [SCALE=100k|1m]   (never part of make test)
+       python bench/run.py --scale 20k --only bench_requests,bench_load   (a quick check on a small data set)
 
 Each benchmark module in bench/ named bench_*.py has ``run(env) -> list[dict]`` returning results shaped
 ``{"name", "value", "unit", "target", "met", "raw_sql_value"}``; later issues add modules.
@@ -30,7 +31,7 @@ def machine() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", default="100k", help="data-set size: 100k or 1m (benchmarks that need data use it)")
+    parser.add_argument("--scale", default="100k", help="data-set size: 100k or 1m; 20k for a quick run")
     parser.add_argument("--only", default="", help="comma-separated benchmark module names (default: all)")
     args = parser.parse_args()
     modules = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
@@ -51,12 +52,15 @@ def main() -> int:
         target = "" if r.get("target") is None else str(r["target"])
         print(f"{r['name']:<{width}}  {r['value']:>10.3f} {r['unit']:<8} {target:>10}  {met:<4}  {raw}")
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = {"time": stamp, "machine": machine(), "scale": args.scale, "results": results}
+    # The load average at the end says how quiet the machine was: figures from a busy machine are not comparable.
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    out = {"time": stamp, "machine": machine(), "load_average": load, "scale": args.scale, "results": results}
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
     (results_dir / f"{stamp}.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
     (results_dir / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    print(f"\nMachine: {out['machine']}\nWrote bench/results/{stamp}.json and bench/results/latest.json")
+    print(f"\nMachine: {out['machine']}, load average {load}")
+    print(f"Wrote bench/results/{stamp}.json and bench/results/latest.json")
     return 0
 
 
