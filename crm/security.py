@@ -82,7 +82,9 @@ def _csp_header(nonce: str) -> str:
         "connect-src": "'self'",
         "object-src": "'none'",
         "base-uri": "'self'",
-        "form-action": "'self'",
+        # Forms post here; a payment provider the portal redirects a form's answer to must be listed (Chrome checks
+        # redirects after a form post too).
+        "form-action": " ".join(["'self'", *settings.CSP_FORM_ACTION_ORIGINS]),
         "frame-ancestors": "'none'",
     }
     return "; ".join(f"{name} {value}" for name, value in directives.items())

@@ -195,6 +195,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROX
 SECURE_HSTS_SECONDS = 31536000 if BEHIND_TLS_PROXY else 0
 CSP_ENABLED = env_bool("CSP_ENABLED", True)
 CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+# Origins forms may post or be redirected to besides the CRM itself, e.g. an online payment provider's.
+CSP_FORM_ACTION_ORIGINS = env_list("CSP_FORM_ACTION_ORIGINS")
 
 # Logging: JSON lines carrying the request id (LOG_FORMAT=text for a human at a terminal).
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

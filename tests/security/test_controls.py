@@ -240,6 +240,10 @@ def test_pages_carry_the_security_headers_with_a_fresh_nonce(client, settings):
     assert first["Referrer-Policy"] == "same-origin"
     assert "camera=()" in first["Permissions-Policy"]
     assert "Strict-Transport-Security" not in first  # not behind a TLS proxy here
+    assert "form-action 'self';" in csp
+    settings.CSP_FORM_ACTION_ORIGINS = ["https://pay.example.cn"]  # a real payment provider's pages
+    with_provider = client.get(reverse("accounts:login"))["Content-Security-Policy"]
+    assert "form-action 'self' https://pay.example.cn;" in with_provider
 
 
 def test_hsts_is_sent_over_https_when_behind_a_tls_proxy(client, settings):
