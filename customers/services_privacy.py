@@ -1,10 +1,10 @@
 """A customer's request to delete their personal data (个人信息删除, PIPL art. 47): the party is anonymized.
 
 Name, ID-card number, birth date and gender, phone numbers and e-mail addresses, the free text of postal addresses and
-of install addresses, callback numbers and the portal log-in go; bills, payments, orders, invoices and the products'
-history stay (the law requires the financial records), now under a stable pseudonym. Past audit entries keep what was
-done and by whom, with the erased values replaced. Writes bypass the model audit hook on purpose: it would copy the
-erased values into the audit log once more.
+of install addresses, callback numbers, the recipient and text of SMS sent to their phones and the portal log-in go;
+bills, payments, orders, invoices and the products' history stay (the law requires the financial records), now under
+a stable pseudonym. Past audit entries keep what was done and by whom, with the erased values replaced. Writes bypass
+the model audit hook on purpose: it would copy the erased values into the audit log once more.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from crm.audit.models import AuditEntry
 from crm.audit.services import audit_record
 
 from .models import ContactMedium, Customer, Party
+from .privacy import mask_phone
 
 ERASED = "[erased]"
 ADDRESS_PLACEHOLDER = "（已注销）"
@@ -98,6 +99,7 @@ def party_anonymize(*, customer: Customer, actor, request_reference: str) -> Par
         )
     customers = list(Customer.objects.filter(party=party).order_by("pk"))
     contact_ids = list(party.contact_media.values_list("pk", flat=True))
+    phones = sorted(set(party.contact_media.filter(kind=ContactMedium.Kind.PHONE).values_list("value", flat=True)))
     now = timezone.now()
     Party.objects.filter(pk=party.pk).update(
         name=pseudonym(party.pk), id_number=_pseudo_id_number(party.pk), birth_date=None, gender="", anonymized_at=now
@@ -106,7 +108,7 @@ def party_anonymize(*, customer: Customer, actor, request_reference: str) -> Par
         table = ContactMedium._meta.db_table
         cursor.execute(f"DELETE FROM {table} WHERE party_id = %s AND kind IN ('phone', 'email')", [party.pk])  # noqa: S608
     ContactMedium.objects.filter(party=party, kind=ContactMedium.Kind.ADDRESS).update(value=ADDRESS_PLACEHOLDER)
-    _erase_in_other_apps(customers)
+    _erase_in_other_apps(customers, phones=phones)
     scrubbed = _scrub_audit_entries(party=party, contact_ids=contact_ids, customers=customers)
     audit_record(
         action=AuditEntry.Action.DELETE,
@@ -128,10 +130,12 @@ def party_anonymize(*, customer: Customer, actor, request_reference: str) -> Par
     return party
 
 
-def _erase_in_other_apps(customers: list[Customer]) -> None:
+def _erase_in_other_apps(customers: list[Customer], *, phones: list[str]) -> None:
     """Personal data about these customers kept by other apps: portal log-ins and codes, install addresses,
-    callback numbers. Financial records (bills, payments, invoices, orders) are kept as they are."""
+    callback numbers, the texts sent to their phones. Financial records (bills, payments, invoices, orders) are kept
+    as they are."""
     from callcenter.models import Callback
+    from crm.messaging.models import OutboundMessage
     from orders.models import Product
     from portal.models import OneTimeCode, PortalAccount
 
@@ -144,3 +148,5 @@ def _erase_in_other_apps(customers: list[Customer]) -> None:
     OneTimeCode.objects.filter(customer_id__in=ids).delete()
     Product.objects.filter(customer_id__in=ids).exclude(install_address="").update(install_address=ADDRESS_PLACEHOLDER)
     Callback.objects.filter(customer_id__in=ids).update(phone="")
+    for phone in phones:  # the SMS log keeps that a text went out, not to whom or what it said
+        OutboundMessage.objects.filter(recipient=phone).update(recipient=mask_phone(phone)[:20], body=ERASED)

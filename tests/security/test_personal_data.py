@@ -23,6 +23,7 @@ from billing_sync.services.partitions import (
 from billing_sync.services.payments import payment_post
 from callcenter.models import Callback
 from crm.audit.models import AuditEntry
+from crm.messaging.models import OutboundMessage
 from customers.models import ContactMedium, Customer, Party
 from customers.services import AnonymizeRefused, party_anonymize
 from portal.models import PortalAccount
@@ -58,6 +59,7 @@ def leaving(people, subscribe, make_staff):  # noqa: F811
     agent = make_staff("call_agent")
     Callback.objects.create(customer=customer, agent=agent, phone=RAW_PHONE, due_at=timezone.now())
     portal = PortalAccount.objects.create(customer=customer, login=RAW_PHONE, password=make_password(PORTAL_PASSWORD))
+    OutboundMessage.objects.create(recipient=RAW_PHONE, body="尊敬的张伟明，您的账单已出。", purpose="bill_notice")
     return {"customer": customer, "bill": bill, "payment": payment, "portal": portal, "product": product}
 
 
@@ -76,6 +78,8 @@ def test_erasure_anonymizes_the_party_and_keeps_the_financial_records(leaving, m
     leaving["product"].refresh_from_db()
     assert "长江东路" not in leaving["product"].install_address
     assert Callback.objects.get(customer=customer).phone == ""
+    sms = OutboundMessage.objects.get(purpose="bill_notice")
+    assert sms.recipient == "189****2345" and "张伟明" not in sms.body
     # The money stays, on the same customer and account.
     assert CustomerBill.objects.get(pk=leaving["bill"].pk).amount_due == Decimal("59.00")
     assert Payment.objects.get(pk=leaving["payment"].pk).account.customer_id == customer.pk
