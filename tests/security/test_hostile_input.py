@@ -22,6 +22,7 @@ from rest_framework.test import APIClient
 from crm.api.services import api_token_create
 from tests.customers.conftest import people, subscribe  # noqa: F401
 from tests.orders.conftest import catalog  # noqa: F401
+from tests.portal.conftest import lines, portal_client, sign_up  # noqa: F401
 
 from .nasty import DATES, ID_NUMBERS, SCRIPT, TEXTS
 
@@ -108,7 +109,7 @@ def fill(form: Form, text: str, date: str) -> tuple[dict, bool]:
     return data, injected
 
 
-def _simple_urls(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:
+def _simple_urls(resolver: URLResolver | None = None, prefix: str = "", skip: tuple = SKIP_PREFIXES) -> list[str]:
     """The URL configuration's paths that take no arguments."""
     out = []
     for entry in (resolver or get_resolver()).url_patterns:
@@ -117,10 +118,10 @@ def _simple_urls(resolver: URLResolver | None = None, prefix: str = "") -> list[
             continue
         path = prefix + route.lstrip("^").rstrip("$").replace("\\", "")
         if isinstance(entry, URLResolver):
-            out.extend(_simple_urls(entry, path))
+            out.extend(_simple_urls(entry, path, skip))
         elif isinstance(entry, URLPattern):
             out.append("/" + path)
-    return sorted({u for u in out if not u.startswith(SKIP_PREFIXES)})
+    return sorted({u for u in out if not u.startswith(skip)})
 
 
 PAGES = [*_simple_urls(), "/customers/{customer}/", "/callcenter/tickets/{ticket}/"]
@@ -155,15 +156,12 @@ def objects(people, catalog):  # noqa: F811
     return {"customer": customer.customer_no, "ticket": TroubleTicket.objects.get().ticket_no}
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_every_form_on_the_page_survives_hostile_input(page, request, admin_client, record_property):
-    template = page
-    if "{" in page:
-        page = page.format(**request.getfixturevalue("objects"))
-    response = admin_client.get(page)
+def walk(client, page: str) -> int:
+    """Submit every form of ``page`` with the nasty texts and dates; return how many submissions were made."""
+    response = client.get(page)
     assert response.status_code < 500, f"GET {page}: {response.status_code}"
     if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
-        return
+        return 0
     submitted = 0
     for form in forms_on(response.content.decode()):
         action = form.action or page
@@ -173,19 +171,63 @@ def test_every_form_on_the_page_survives_hostile_input(page, request, admin_clie
             data, injected = fill(form, text, date)
             if not injected:
                 break
-            send = admin_client.post if form.method == "post" else admin_client.get
-            answer = send(action, data)
+            answer = (client.post if form.method == "post" else client.get)(action, data)
             submitted += 1
             assert answer.status_code < 500, f"{form.method.upper()} {action} with {text[:40]!r}: {answer.status_code}"
             if answer.status_code == 200 and "html" in answer.get("Content-Type", ""):
                 assert SCRIPT not in answer.content.decode(), f"{action} echoed live markup"
-    record_property("forms_submitted", submitted)
-    if template in PAGES_WITH_FORMS:
-        assert submitted, f"no form found on {page}: the walk would prove nothing there"
-    after = admin_client.get(page)
+    after = client.get(page)
     assert after.status_code < 500
     if "html" in after.get("Content-Type", ""):
         assert SCRIPT not in after.content.decode(), f"{page} renders a stored value unescaped"
+    return submitted
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_form_on_the_page_survives_hostile_input(page, request, admin_client, record_property):
+    template = page
+    if "{" in page:
+        page = page.format(**request.getfixturevalue("objects"))
+    submitted = walk(admin_client, page)
+    record_property("forms_submitted", submitted)
+    if template in PAGES_WITH_FORMS:
+        assert submitted, f"no form found on {page}: the walk would prove nothing there"
+
+
+# The front-line roles' own pages (their forms differ from what an administrator is shown).
+ROLE_PAGES = [
+    ("call_agent", "/callcenter/"),
+    ("call_agent", "/callcenter/tickets/{ticket}/"),
+    ("call_agent", "/customers/{customer}/"),
+    ("hall_clerk", "/orders/new/"),
+    ("hall_clerk", "/billing/payments/"),
+    ("hall_clerk", "/customers/{customer}/"),
+    ("dispatcher", "/orders/dispatch/"),
+    ("field_technician", "/orders/field/"),
+    ("account_manager", "/customers/portfolio/"),
+    ("account_manager", "/customers/{customer}/"),
+]
+
+
+@pytest.mark.parametrize(("role", "page"), ROLE_PAGES)
+def test_front_line_forms_survive_hostile_input(role, page, client, make_staff, objects, record_property):
+    client.force_login(make_staff(role))
+    submitted = walk(client, page.format(**objects))
+    record_property("forms_submitted", submitted)
+
+
+PORTAL_PAGES = [u for u in _simple_urls(skip=()) if u.startswith("/portal/") and "logout" not in u]
+
+
+@pytest.mark.parametrize("page", PORTAL_PAGES)
+def test_portal_forms_survive_hostile_input(page, portal_client, record_property):  # noqa: F811
+    from django.core.cache import cache
+
+    cache.clear()  # the portal's log-in and code throttles live in the cache
+    client = portal_client("zhang")
+    submitted = walk(client, page)
+    record_property("forms_submitted", submitted)
+    cache.clear()
 
 
 def test_the_form_walk_finds_the_staff_pages_and_their_forms():
