@@ -19,11 +19,12 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 
 from bench.bench_requests import _prepare, _samples, _token
-from bench.common import ROOT, VENV_BIN, gunicorn, workers_rss_mib
+from bench.common import ROOT, VENV_BIN, gunicorn, time_http, workers_rss_mib
 
 TARGET_RPS = 150
 TARGET_P95_MS = 300
@@ -91,7 +92,10 @@ def run(env: dict) -> list[dict]:
     ):
         sample_file, refusals_file = Path(tmp) / "samples.json", Path(tmp) / "refused.json"
         sample_file.write_text(json.dumps(samples, ensure_ascii=False), encoding="utf-8")
-        time.sleep(2)  # workers booted
+        # Warm-up: every worker imports its views and fills its caches before the memory at the start is read.
+        warm = [f"/customers/{no}/" for no in samples["customer_numbers"][:20]]
+        warm += [f"/search/?q={quote(q)}" for q in samples["search_keys"][::60]]
+        time_http(port, [("GET", path, None, {"Cookie": f"sessionid={samples['clerk_session']}"}) for path in warm])
         memory: list[tuple[float, float]] = [(0.0, workers_rss_mib(pids[0]))]
         started = time.monotonic()
         done = threading.Event()
