@@ -56,7 +56,7 @@ def test_cap_counts_across_campaigns_and_channels(people, policy):  # noqa: F811
     assert _market(zhang, "sms", "B", NOON + datetime.timedelta(days=31))[0].allowed
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_simultaneous_campaigns_cannot_both_pass_the_cap(people, policy):  # noqa: F811
     zhang = people["zhang"]
     _market(zhang, "sms", "A", NOON)
