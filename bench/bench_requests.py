@@ -330,6 +330,10 @@ def run(env: dict) -> list[dict]:
             raw = time_calls(lambda sql=sql: _count_and_page(conn, count_sql, sql, [region, status_name]), n)
             results += _summary(label, samples, statuses, None, raw)
 
+        # The TMF629 customer list of an API client (every region): past the exact-count limit at 100k and 1m, so
+        # X-Total-Count is the planner's estimate; a deep offset against the keyset cursor at the same depth.
+        results += _customer_list(conn, port, api, n)
+
         # Writes over the API: ticket create, then a broadband new install with its checks, port and work order.
         tickets = [
             (
@@ -371,6 +375,36 @@ def run(env: dict) -> list[dict]:
             "order submit, broadband new install (API)", samples, statuses, TARGETS["order"], _raw_order_insert(conn, n)
         )
     conn.close()
+    return results
+
+
+def _customer_list(conn: psycopg.Connection, port: int, api: dict[str, str], n: int) -> list[dict]:
+    base = "/tmf-api/customerManagement/v4/customer?limit=20"
+    headers = {"Authorization": api["Authorization"]}
+    probe = http_get(port, base, headers)
+    total = conn.execute("SELECT count(*) FROM customers_customer").fetchone()[0]
+    results = [
+        _result(f"customer list X-Total-Count (exactly {total})", float(probe["X-Total-Count"]), "rows"),
+        _result("  estimated (1) or exact (0)", float(probe.get("X-Total-Count-Estimated") == "true"), ""),
+    ]
+    deep = max(total - 100, 0)
+    cursor_at = conn.execute("SELECT id FROM customers_customer ORDER BY id OFFSET %s LIMIT 1", [max(deep - 1, 0)])
+    cursor_at = cursor_at.fetchone()[0]
+    count_sql = "SELECT count(*) FROM (SELECT 1 FROM customers_customer LIMIT 10001) x"
+    page = "SELECT * FROM customers_customer c JOIN customers_party y ON y.id = c.party_id"
+    cases = [
+        (f"customer list, offset {deep}", f"{base}&offset={deep}", f"{page} ORDER BY c.id LIMIT 20 OFFSET {deep}"),
+        (
+            f"customer list, keyset after the {deep}th",
+            f"{base}&after={cursor_at}",
+            f"{page} WHERE c.id > {cursor_at} ORDER BY c.id LIMIT 20",
+        ),
+    ]
+    for label, path, sql in cases:
+        time_http(port, _gets([path] * WARM_UP, headers))
+        samples, statuses = time_http(port, _gets([path] * n, headers))
+        raw = time_calls(lambda sql=sql: _count_and_page(conn, count_sql, sql, []), n)
+        results += _summary(label, samples, statuses, None, raw)
     return results
 
 
