@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import secrets
 
+from django.conf import settings
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -39,7 +40,7 @@ def provider_notify(request):
 def simulated_provider(request, reference: str):
     """The simulated provider's payment page: confirm or decline, then back to where the payer came from."""
     provider = payment_provider()
-    if not isinstance(provider, SimulatedProvider):
+    if not isinstance(provider, SimulatedProvider) or not settings.CRM_SIMULATED_PAYMENTS:
         raise Http404
     online = OnlinePayment.objects.filter(reference=reference).select_related("account").first()
     if online is None:

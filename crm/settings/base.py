@@ -236,6 +236,9 @@ CRM_EMAIL_GATEWAY = env_str("CRM_EMAIL_GATEWAY", "crm.messaging.email.LocalEmail
 CRM_EMAIL_FROM = env_str("CRM_EMAIL_FROM", "crm-reports@localhost")
 # Online payments (在线交费) go through this provider class; the simulated one confirms or declines on its own page.
 CRM_PAYMENT_PROVIDER = env_str("CRM_PAYMENT_PROVIDER", "billing_sync.providers.SimulatedProvider")
+# The simulated provider approves whatever its page is told to: anyone with a payment reference could mark it paid.
+# Its page answers only where this is on (off by default in production; a demo deployment may turn it on).
+CRM_SIMULATED_PAYMENTS = env_bool("CRM_SIMULATED_PAYMENTS", default=not PRODUCTION)
 # A field technician's installation or fault report is due this many hours after finishing on site.
 CRM_FIELD_REPORT_HOURS = env_int("CRM_FIELD_REPORT_HOURS", 24)
 

@@ -94,6 +94,16 @@ def test_the_simulated_provider_page_confirms_and_sends_the_payer_back(client, p
     assert online.state == "confirmed" and online.payment.amount == Decimal("20.00")
 
 
+def test_the_simulated_provider_page_is_closed_unless_allowed(client, people, make_bill, settings):
+    """Anyone with a reference could approve a payment on it: production keeps it closed unless a demo opens it."""
+    settings.CRM_SIMULATED_PAYMENTS = False
+    online, url = online_payment_start(account=people["zhang"].accounts.get(), amount="20")
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"decision": "approve"}).status_code == 404
+    online.refresh_from_db()
+    assert online.state == "pending"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_notifications_at_once_post_one_payment(people):
     online, _url = online_payment_start(account=people["zhang"].accounts.get(), amount="45")
