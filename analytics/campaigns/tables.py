@@ -56,8 +56,8 @@ def _summary_rows(report: CampaignReport) -> list[dict]:
             (_("conversion of the targeted (%)"), _percent(effect.treated_rate)),
             (_("conversion of the control group (%)"), _percent(effect.control_rate)),
             (_("uplift (percentage points)"), _percent(effect.uplift)),
-            (_("95 % interval, low"), _percent(effect.ci_low)),
-            (_("95 % interval, high"), _percent(effect.ci_high)),
+            (_("interval low end (95%)"), _percent(effect.ci_low)),
+            (_("interval high end (95%)"), _percent(effect.ci_high)),
             (_("significant"), _("yes") if effect.significant else _("no")),
             (_("incremental conversions"), round(effect.incremental_conversions, 1)),
         ]
