@@ -53,6 +53,7 @@ class AnalyticsJobViewSet(TMFReadOnlyViewSet):
 
     read_scope, write_scope = ANALYTICS_API.read_scope, ANALYTICS_API.write_scope
     serializer_class = AnalyticsJobSerializer
+    input_serializer_class = JobStartSerializer  # the POST body, as the OpenAPI schema describes it
     tmf_filters = {"kind": "kind", "status": "status", "asOf": ("as_of", "date")}
     http_method_names = ["get", "post", "head", "options"]
 

@@ -11,7 +11,7 @@ batches.register("batch", feeds.FeedBatchViewSet, basename="tmf-billing-feed-bat
 urlpatterns = [
     path("billingFeed/v1/", include(batches.urls)),
     re_path(
-        r"^billingFeed/v1/(?P<kind>bills|payments|balances|usage)$",
+        r"^billingFeed/v1/(?P<kind>(?:bills|payments|balances|usage))$",  # grouped: the schema's pattern is right
         feeds.FeedUploadView.as_view(),
         name="tmf-billing-feed-upload",
     ),

@@ -2,6 +2,8 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance, is_list_serializer
+from drf_spectacular.utils import OpenApiResponse
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -68,6 +70,15 @@ def tmf_postprocess(result: dict, generator, request, public) -> dict:
     return result
 
 
+# What every TMF resource carries, whatever ``fields=`` selects (TMFSerializer builds the rest at run time).
+TMF_RESOURCE = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "href": {"type": "string"}, "@type": {"type": "string"}},
+    "required": ["id", "href", "@type"],
+    "additionalProperties": True,
+}
+
+
 class TMFAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema, plus the bodies the TMF base views really read: a PATCH is validated by the
     view's ``patch_serializer_class``, a POST by its ``input_serializer_class`` (when it has them)."""
@@ -76,3 +87,21 @@ class TMFAutoSchema(AutoSchema):
         attribute = {"PATCH": "patch_serializer_class", "POST": "input_serializer_class"}.get(self.method)
         serializer = getattr(self.view, attribute, None) if attribute else None
         return serializer if serializer is not None else super().get_request_serializer()
+
+    def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
+        """A TMFSerializer declares no fields (it builds its dict), which drf-spectacular reports as "No response
+        body"; the schema says instead that a TMF resource (or a list of them) in JSON comes back."""
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        from .serializers import TMFSerializer
+
+        explicit = isinstance(serializer, OpenApiResponse)
+        instance = force_instance(serializer.response if explicit else serializer)
+        many = is_list_serializer(instance)
+        if many:
+            instance = instance.child
+        documented = "content" in response or status_code[0] != "2" or status_code == "204"
+        if documented or not isinstance(instance, TMFSerializer):
+            return response
+        schema = {"type": "array", "items": TMF_RESOURCE} if many or self._is_list_view(instance) else TMF_RESOURCE
+        description = serializer.description if explicit else ""
+        return {**response, "description": description, "content": {"application/json": {"schema": schema}}}
