@@ -80,8 +80,12 @@ def gunicorn(db_url: str, *, workers: int = 2, pids: list[int] | None = None) ->
             time.sleep(0.2)
         yield port
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        proc.terminate()  # graceful: workers finish what a load test left queued (gunicorn waits up to 30 s)
+        try:
+            proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def workers_rss_mib(master_pid: int) -> float:
