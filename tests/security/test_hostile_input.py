@@ -13,6 +13,7 @@ from __future__ import annotations
 import html.parser
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -21,7 +22,7 @@ from rest_framework.test import APIClient
 
 from crm.api.services import api_token_create
 from tests.customers.conftest import people, subscribe  # noqa: F401
-from tests.orders.conftest import catalog  # noqa: F401
+from tests.orders.conftest import catalog, network  # noqa: F401
 from tests.portal.conftest import lines, portal_client, sign_up  # noqa: F401
 
 from .nasty import DATES, ID_NUMBERS, SCRIPT, TEXTS
@@ -214,6 +215,45 @@ def test_front_line_forms_survive_hostile_input(role, page, client, make_staff, 
     client.force_login(make_staff(role))
     submitted = walk(client, page.format(**objects))
     record_property("forms_submitted", submitted)
+
+
+@pytest.fixture
+def broadband_order(people, network):  # noqa: F811
+    """A broadband order taken through the API (its work order goes to the Hefei crew)."""
+    from orders.models import ProductOffering, WorkOrder
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_create(client_name='orders', scopes=['all'])[1]}")
+    body = {
+        "category": "new",
+        "relatedParty": [{"id": str(people["zhang"].pk), "role": "customer"}],
+        "productOrderItem": [{
+            "id": "1", "action": "add",
+            "productOffering": {"id": str(ProductOffering.objects.get(code="bb-500").pk)},
+            "product": {"place": [{"id": str(network.address.pk), "role": "installationAddress"}]},
+        }],
+    }  # fmt: skip
+    response = api.post("/tmf-api/productOrderingManagement/v4/productOrder", body, format="json")
+    assert response.status_code == 201, response.content[:500]
+    work_order = WorkOrder.objects.filter(order_id=int(response.json()["id"])).first()
+    return SimpleNamespace(api=api, id=response.json()["id"], work_order=work_order, network=network)
+
+
+@pytest.mark.parametrize(("role", "page"), [("dispatcher", "/orders/work-orders/{wo}/"), ("admin", "/orders/")])
+def test_work_order_forms_survive_hostile_input(role, page, client, make_staff, broadband_order, record_property):
+    assert broadband_order.work_order is not None
+    client.force_login(broadband_order.network.dispatcher if role == "dispatcher" else make_staff(role))
+    submitted = walk(client, page.format(wo=broadband_order.work_order.wo_no))
+    record_property("forms_submitted", submitted)
+    assert submitted
+
+
+def test_order_notes_take_hostile_text(broadband_order):
+    path = f"/tmf-api/productOrderingManagement/v4/productOrder/{broadband_order.id}"
+    for _name, text in TEXTS:
+        _assert_clear(broadband_order.api.patch(path, {"note": [{"text": text}]}, format="json"))
+    page = broadband_order.api.get(path)
+    assert page.status_code == 200 and page["Content-Type"].startswith("application/json")
 
 
 PORTAL_PAGES = [u for u in _simple_urls(skip=()) if u.startswith("/portal/") and "logout" not in u]
