@@ -9,7 +9,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,12 +30,11 @@ from .campaigns.services import (
     campaign_update,
 )
 from .campaigns.tables import conversion_chart, effect_shown, members_table, report_tables
-from .dashboards.files import table_csv, tables_csv_zip, tables_xlsx
+from .dashboards.files import tables_download
 from .models import Campaign
 
 PERMISSION = "accounts.run_campaigns"
 EXPORT_PERMISSION = "accounts.export_lists"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _campaign(pk: int) -> Campaign:
@@ -220,16 +219,7 @@ def campaign_report(request, pk: int):
             raise Http404
     mark = watermark(request.user)
     stamp = f"campaign-{campaign.code}"
-    if export == "xlsx":
-        response = HttpResponse(tables_xlsx(tables, watermark=mark), content_type=XLSX)
-        name = f"{stamp}.xlsx"
-    elif table_key:
-        response = HttpResponse(table_csv(tables[0], watermark=mark), content_type="text/csv; charset=utf-8")
-        name = f"{stamp}-{table_key}.csv"
-    else:
-        response = HttpResponse(tables_csv_zip(tables, watermark=mark), content_type="application/zip")
-        name = f"{stamp}.zip"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response = tables_download(tables, kind=export, table_key=table_key, stamp=stamp, watermark=mark)
     members = next((t for t in tables if t.key == "members"), None)
     audit_export(
         list_name=f"campaign:{campaign.code}" + (f":{table_key}" if table_key else ""),

@@ -21,14 +21,13 @@ from crm.db_router import reading_from_replica
 from crm.ui.exports import watermark
 
 from .dashboards.base import PeriodForm, dashboard, dashboards, filters_from
-from .dashboards.files import table_csv, tables_csv_zip, tables_xlsx
+from .dashboards.files import tables_download
 from .dashboards.marts import marts_last_refreshed
 from .dashboards.reports import report_subscribe, report_unsubscribe
 from .models import ReportSubscription
 from .selectors import report_subscriptions_of
 
 EXPORT_PERMISSION = "accounts.export_lists"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class SubscribeForm(forms.Form):
@@ -66,16 +65,7 @@ def _download(request, board, filters, tables, *, kind: str, table_key: str | No
             raise Http404
     mark = watermark(request.user)
     stamp = f"{board.key}-{filters.since}-{filters.until}"
-    if kind == "xlsx":
-        response = HttpResponse(tables_xlsx(tables, watermark=mark), content_type=XLSX)
-        name = f"{stamp}.xlsx"
-    elif table_key:
-        response = HttpResponse(table_csv(tables[0], watermark=mark), content_type="text/csv; charset=utf-8")
-        name = f"{stamp}-{table_key}.csv"
-    else:
-        response = HttpResponse(tables_csv_zip(tables, watermark=mark), content_type="application/zip")
-        name = f"{stamp}.zip"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response = tables_download(tables, kind=kind, table_key=table_key, stamp=stamp, watermark=mark)
     audit_export(
         list_name=f"dashboard:{board.key}" + (f":{table_key}" if table_key else ""),
         row_count=sum(len(t.rows) for t in tables),

@@ -69,3 +69,24 @@ def tables_csv_zip(tables: Sequence[Table], *, watermark: str) -> bytes:
         for table in tables:
             archive.writestr(f"{table.key}.csv", table_csv(table, watermark=watermark))
     return out.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def tables_download(tables: Sequence[Table], *, kind: str, table_key: str | None, stamp: str, watermark: str):
+    """The HTTP response for downloading tables: one workbook (``kind == "xlsx"``), one table's CSV when a table is
+    chosen, or a zip of every table's CSV. The caller checks the permission and records the export."""
+    from django.http import HttpResponse
+
+    if kind == "xlsx":
+        response = HttpResponse(tables_xlsx(tables, watermark=watermark), content_type=XLSX)
+        name = f"{stamp}.xlsx"
+    elif table_key:
+        response = HttpResponse(table_csv(tables[0], watermark=watermark), content_type="text/csv; charset=utf-8")
+        name = f"{stamp}-{table_key}.csv"
+    else:
+        response = HttpResponse(tables_csv_zip(tables, watermark=watermark), content_type="application/zip")
+        name = f"{stamp}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
