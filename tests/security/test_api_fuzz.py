@@ -4,8 +4,9 @@ Every operation of the schema the app serves gets a bounded number of generated 
 Django's WSGI handler with the bearer token of a real API client holding every scope, in three runs:
 
 - ``positive``: data the schema allows; ``negative``: data it forbids (must be a 4xx);
-- ``existing``: for operations on one resource (``…/{id}``), valid data aimed at a row that exists (customers,
-  the demo catalog, a ticket), so PATCH bodies reach the services instead of stopping at a 404.
+- ``existing`` and ``existing-invalid``: for operations on one resource (``…/{id}``), valid and invalid data aimed
+  at a row that exists (customers, the demo catalog, a ticket), so PATCH bodies reach the services instead of
+  stopping at a 404.
 
 Generation is derandomized (CI is repeatable) and bounded (``MAX_EXAMPLES`` per operation and run). Each example
 runs in a savepoint that is rolled back, so a database error in one request cannot poison the next. Every test
@@ -57,15 +58,22 @@ RUNS = {
     "positive": schemathesis.GenerationMode.POSITIVE,
     "negative": schemathesis.GenerationMode.NEGATIVE,
     "existing": schemathesis.GenerationMode.POSITIVE,
+    "existing-invalid": schemathesis.GenerationMode.NEGATIVE,
 }
 
 SCHEMA = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
 OPERATIONS = {op.label: op for op in (result.ok() for result in SCHEMA.get_all_operations())}
+
+
+def _aims_at_a_row(path: str) -> bool:
+    return path.endswith("/{id}") and path.startswith(SEEDED)
+
+
 CASES = [
     (label, run)
     for label in sorted(OPERATIONS)
     for run in RUNS
-    if run != "existing" or (OPERATIONS[label].path.endswith("/{id}") and OPERATIONS[label].path.startswith(SEEDED))
+    if not run.startswith("existing") or _aims_at_a_row(OPERATIONS[label].path)
 ]
 
 
@@ -131,7 +139,7 @@ def test_operation_answers_within_its_schema(
 ):
     operation = OPERATIONS[label]
     path_parameters = None
-    if run == "existing":
+    if run.startswith("existing"):
         request.getfixturevalue("existing_rows")
         path_parameters = {"id": _existing_id(wsgi_app, auth_headers, operation)}
     statuses: list[int] = []
