@@ -25,8 +25,8 @@ def _api(*scopes: str) -> APIClient:
 
 def test_the_list_is_filtered_paged_and_needs_the_analytics_scope(
     make_staff,
-    population,
-    django_assert_max_num_queries,  # noqa: F811
+    population,  # noqa: F811
+    django_assert_max_num_queries,
 ):
     analyst = make_staff(Role.MARKETING_ANALYST)
     for i in range(4):
