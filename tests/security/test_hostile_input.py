@@ -215,6 +215,7 @@ def test_front_line_forms_survive_hostile_input(role, page, client, make_staff, 
     client.force_login(make_staff(role))
     submitted = walk(client, page.format(**objects))
     record_property("forms_submitted", submitted)
+    assert submitted, f"no form with a text field on {page} for {role}: the walk would prove nothing there"
 
 
 @pytest.fixture
@@ -257,6 +258,11 @@ def test_order_notes_take_hostile_text(broadband_order):
 
 
 PORTAL_PAGES = [u for u in _simple_urls(skip=()) if u.startswith("/portal/") and "logout" not in u]
+# The portal pages a signed-in customer gets a form with free text on (the others are lists, links or choices).
+PORTAL_PAGES_WITH_FORMS = {
+    "/portal/orders/install/", "/portal/pay/", "/portal/reset/", "/portal/signup/", "/portal/signup/contact/",
+    "/portal/help/", "/portal/tickets/new/", "/portal/usage/",
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("page", PORTAL_PAGES)
@@ -268,6 +274,14 @@ def test_portal_forms_survive_hostile_input(page, portal_client, record_property
     submitted = walk(client, page)
     record_property("forms_submitted", submitted)
     cache.clear()
+    if page in PORTAL_PAGES_WITH_FORMS:
+        assert submitted, f"no form with a text field on {page}: the walk would prove nothing there"
+    else:
+        assert client.get(page).status_code < 500
+
+
+def test_the_portal_walk_covers_the_pages_with_forms():
+    assert set(PORTAL_PAGES) >= PORTAL_PAGES_WITH_FORMS
 
 
 def test_the_form_walk_finds_the_staff_pages_and_their_forms():
