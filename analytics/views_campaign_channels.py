@@ -52,8 +52,6 @@ def hall_prompt_answer(request, customer_no: str, member_id: int):
     result = {"member": member, "error": ""}
     if outcome not in (CampaignMember.Outcome.ACCEPTED, CampaignMember.Outcome.DECLINED):
         result["error"] = _("Choose what the customer answered.")
-    elif member.outcome not in channels.OPEN_OUTCOMES:
-        result["error"] = _("This customer's answer is already recorded.")
     else:
         offering = channels.offering_of(member, request.POST.get("offering"))
         try:

@@ -84,23 +84,20 @@ def campaign_call(request, member_id: int):
         raise Http404
     form = CampaignCallForm(request.POST or None, member=member)
     if request.method == "POST" and form.is_valid():
-        if member.outcome != CampaignMember.Outcome.PENDING:
-            form.add_error(None, _("This customer's answer is already recorded."))
+        try:
+            done = campaign_respond(member=member, outcome=form.cleaned_data["outcome"], channel=CHANNEL,
+                                    actor=request.user, note=form.cleaned_data["note"],
+                                    offering=form.cleaned_data["offering"])  # fmt: skip
+        except CampaignError as exc:
+            form.add_error(None, str(exc))
         else:
-            try:
-                done = campaign_respond(member=member, outcome=form.cleaned_data["outcome"], channel=CHANNEL,
-                                        actor=request.user, note=form.cleaned_data["note"],
-                                        offering=form.cleaned_data["offering"])  # fmt: skip
-            except CampaignError as exc:
-                form.add_error(None, str(exc))
+            if done.outcome == CampaignMember.Outcome.SUPPRESSED:
+                messages.warning(request, _("Not contacted (contact policy): %(reason)s") % {"reason": done.note})
+            elif done.order_id:
+                messages.success(request, _("Accepted: order %(order)s.") % {"order": done.order.order_no})
             else:
-                if done.outcome == CampaignMember.Outcome.SUPPRESSED:
-                    messages.warning(request, _("Not contacted (contact policy): %(reason)s") % {"reason": done.note})
-                elif done.order_id:
-                    messages.success(request, _("Accepted: order %(order)s.") % {"order": done.order.order_no})
-                else:
-                    messages.success(request, _("The answer is recorded."))
-                return redirect("callcenter:campaign_call", member_id=member.pk)
+                messages.success(request, _("The answer is recorded."))
+            return redirect("callcenter:campaign_call", member_id=member.pk)
     customer = member.customer
     context = {
         "member": member,

@@ -224,6 +224,8 @@ def campaign_respond(
         raise CampaignError(_("This customer is in the control group and is not contacted."))
     if campaign.status != Campaign.Status.LAUNCHED:
         raise CampaignError(_("The campaign is not running."))
+    if member.outcome not in (CampaignMember.Outcome.PENDING, CampaignMember.Outcome.SENT):  # checked under the lock
+        raise CampaignError(_("This customer's answer is already recorded."))
     if channel not in campaign.channels:
         raise CampaignError(_("The campaign does not use this channel."))
     if outcome not in CampaignMember.Outcome.values or outcome in ("pending", "sent", "suppressed"):

@@ -147,6 +147,19 @@ def test_an_acceptance_becomes_an_order_and_the_report_compares_with_the_control
     assert [row["channel"] for row in report.by_channel] == ["outbound_call"]
 
 
+def test_an_answer_is_recorded_once(gold_customers, make_staff):
+    """A second answer (another agent, a double submit) is refused under the row lock: no second order."""
+    campaign = _campaign("retain-once", make_staff(Role.MARKETING_ANALYST))
+    campaign_launch(campaign=campaign, actor=campaign.created_by)
+    agent = make_staff(Role.CALL_AGENT)
+    member = CampaignMember.objects.filter(campaign=campaign, control=False).order_by("id").first()
+    campaign_respond(member=member, outcome="accepted", channel="outbound_call", actor=agent, at=NOON)
+    with pytest.raises(CampaignError, match="already recorded"):
+        campaign_respond(member=member, outcome="declined", channel="hall_prompt", actor=agent, at=NOON)
+    member.refresh_from_db()
+    assert member.outcome == "accepted" and member.channel == "outbound_call"
+
+
 def test_the_call_list_leaves_out_the_control_group_and_customers_at_their_cap(gold_customers, make_staff):
     from analytics.campaigns.selectors import agent_call_list
 
