@@ -75,7 +75,7 @@ class Population:
             months.insert(0, (months[0] - datetime.timedelta(days=1)).replace(day=1))
         self.months = [Month.of(m) for m in months]
         self.bill_months = months[:12]
-        self.record_days = record_days(ctx.customers)
+        self.record_days = ctx.usage_days or record_days(ctx.customers)
         self.window = self.today - datetime.timedelta(days=self.record_days)  # the first day with records
         self.record_months = {m.start for m in self.months if m.end > self.window}
         for month in self.months:

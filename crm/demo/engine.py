@@ -67,6 +67,7 @@ class SeedContext:
     notes: list[str] = field(default_factory=list)  # lines printed at the end (e.g. demo API tokens)
     shared: dict[str, object] = field(default_factory=dict)  # results one step leaves for later ones
     timings: dict[str, float] = field(default_factory=dict)
+    usage_days: int | None = None  # days of usage records before today; None: billing's default for the size
 
     @property
     def today(self) -> datetime.date:

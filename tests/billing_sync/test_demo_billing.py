@@ -350,3 +350,16 @@ def test_a_small_demo_runs_the_nightly_arrears_job_once(seeded):
     suspended = DunningCase.objects.filter(phase__gte=2, exempt=False)
     if suspended.exists():
         assert ProductOrder.objects.filter(order_type__in=("suspend", "terminate"), channel="api").exists()
+
+
+def test_usage_days_sets_the_record_window_and_is_checked():
+    """``--usage-days`` (the benchmarks ask for 30 at a million customers) replaces the default window for the size."""
+    with pytest.raises(Exception, match="--usage-days must be between 1 and 365"):
+        call_command("seed_demo", "--customers", "5", "--usage-days", "0", stdout=io.StringIO())
+    call_command("seed_demo", "--customers", "20", "--seed", "3", "--until-order", "65", "--usage-days", "5",
+                 stdout=io.StringIO())  # fmt: skip
+    local = timezone.localdate()
+    days = {timezone.localtime(t).date() for t in UsageRecord.objects.values_list("started_at", flat=True)}
+    assert days, "no usage records written"
+    assert min(days) >= local - datetime.timedelta(days=5)
+    assert len(days) >= 4  # the window is filled, not just its last day
