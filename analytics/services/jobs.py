@@ -159,7 +159,9 @@ def job_chunk_run(job_id: int, seq: int, *, raise_errors: bool = False) -> bool:
     """Run one chunk if it is still pending: its results and its done mark commit together. True if it ran."""
     try:
         with transaction.atomic():
-            chunk = JobChunk.objects.select_for_update().select_related("job").get(job_id=job_id, seq=seq)
+            # Only the chunk's row: a plain FOR UPDATE over the join would lock the job's row too and hold it for
+            # the whole chunk, so the chunks of one job would run one after another whatever the workers.
+            chunk = JobChunk.objects.select_for_update(of=("self",)).select_related("job").get(job_id=job_id, seq=seq)
             if chunk.status == JobChunk.Status.DONE:
                 return False
             rows = job_spec(chunk.job.kind).run_chunk(chunk.job, chunk.lo, chunk.hi) or 0
