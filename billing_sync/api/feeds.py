@@ -15,6 +15,7 @@ import gc
 import hashlib
 import json
 
+import orjson
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -183,9 +184,14 @@ def _read_body(request, kind: str) -> tuple[str, list, str]:
         collecting = gc.isenabled()
         gc.disable()  # 200,000 records are millions of objects: collection passes while parsing cost seconds
         try:
-            data = json.loads(body.raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise exceptions.ParseError(f"The body is not valid JSON: {exc}") from exc
+            data = orjson.loads(body.raw)
+        except orjson.JSONDecodeError:
+            # orjson refuses some bodies the standard parser reads (integers beyond 64 bits, NaN): the standard
+            # parser decides, and its message is the one reported
+            try:
+                data = json.loads(body.raw)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise exceptions.ParseError(f"The body is not valid JSON: {exc}") from exc
         finally:
             if collecting:
                 gc.enable()

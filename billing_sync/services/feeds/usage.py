@@ -27,8 +27,12 @@ from .values import Chunk, RowError, amount, boolean, choice, mark_validated, mo
 TYPES = frozenset({"voice", "sms", "data"})
 ROAMING = frozenset({"none", "domestic", "international"})
 _NUMBER_RE = re.compile(r"\+?[0-9*#]{1,31}")
-_CHARGE_RE = re.compile(r"\d{1,8}(\.\d{1,2})?")
+_CHARGE_RE = re.compile(r"\d{1,8}(\.\d{1,2})?", re.ASCII)
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+# The spellings of true and false that boolean() accepts, looked up without it on the fast path.
+_BOOLEANS = {"": "t", "true": "t", "True": "t", "TRUE": "t", "t": "t", "1": "t", "yes": "t",
+             "false": "f", "False": "f", "FALSE": "f", "f": "f", "0": "f", "no": "f"}  # fmt: skip
 
 STAGE = "billing_feed_usage_stage"
 COLUMNS = (
@@ -77,11 +81,13 @@ def _esc(value: str) -> str:
     return value.translate(_ESCAPES) if ("\\" in value or "\t" in value or "\n" in value or "\r" in value) else value
 
 
-def _row(record: dict, *, now, tz, subscriptions) -> tuple[str, datetime.datetime, datetime.date, list]:
-    """Validate one record; returns its key, start time, local day and the values for the table (as COPY text).
+def _row(record: dict, *, now, tz, subscriptions) -> tuple[str, datetime.datetime, datetime.date, str]:
+    """Validate one record; returns its key, start time, local day and its line of COPY text (without batch id).
 
-    The common case of well-formed values is checked inline (this runs for millions of rows); anything unusual
-    goes through the general validators, which name the field and the reason."""
+    The common case of well-formed values is checked inline (this runs for millions of rows): integers and digit
+    strings pass as they are, and PostgreSQL converts the text. Anything unusual goes through the general
+    validators, which name the field and the reason; the checks run in field order, so a row reports its first bad
+    field."""
     get = record.get
     key = get("recordKey")
     if type(key) is not str or not key or len(key) > 64:
@@ -105,21 +111,27 @@ def _row(record: dict, *, now, tz, subscriptions) -> tuple[str, datetime.datetim
     if type(usage_type) is not str or usage_type not in TYPES:
         choice(record, "type", TYPES)
     outgoing = get("outgoing", True)
-    if outgoing is True or outgoing is None or outgoing == "":
+    if outgoing is True or outgoing is None:
         out = "t"
     elif outgoing is False:
         out = "f"
     else:
-        out = "t" if boolean(record, "outgoing", default=True) else "f"
+        out = _BOOLEANS.get(outgoing) if type(outgoing) is str else None
+        if out is None:
+            out = "t" if boolean(record, "outgoing", default=True) else "f"
     other = get("otherNumber") or ""
     if other and (type(other) is not str or not _NUMBER_RE.fullmatch(other)):
         raise RowError("otherNumber", "badNumber", f"otherNumber {str(other)[:40]!r} is not a phone number")
     duration = get("duration", 0)
-    if type(duration) is not int or not 0 <= duration < 2**31:
-        duration = whole(record, "duration")
+    if type(duration) is int and 0 <= duration < 2**31:
+        duration = str(duration)
+    elif not (type(duration) is str and 0 < len(duration) < 10 and duration.isdigit() and duration.isascii()):
+        duration = str(whole(record, "duration"))
     volume = get("volumeKb", 0)
-    if type(volume) is not int or not 0 <= volume < 2**62:
-        volume = whole(record, "volumeKb", maximum=2**62)
+    if type(volume) is int and 0 <= volume < 2**62:
+        volume = str(volume)
+    elif not (type(volume) is str and 0 < len(volume) < 19 and volume.isdigit() and volume.isascii()):
+        volume = str(whole(record, "volumeKb", maximum=2**62))
     cell = get("cellId") or ""
     if type(cell) is not str or len(cell) > 20:
         cell = text(record, "cellId", max_length=20, required=False)
@@ -133,16 +145,28 @@ def _row(record: dict, *, now, tz, subscriptions) -> tuple[str, datetime.datetim
         charge = str(amount(record, "charge"))
         if not _CHARGE_RE.fullmatch(charge):
             raise RowError("charge", "badAmount", "charge is too large")
-    candidates = subscriptions.get(number)
     local_day = started.astimezone(tz).date()
-    subscription = _subscription_at(candidates, local_day) if candidates else None
+    candidates = subscriptions.get(number)
+    if candidates is None:
+        subscription = None
+    elif len(candidates) == 1 and candidates[0][3]:  # the usual case: one live subscription of the number
+        subscription = candidates[0]
+        if subscription[4] is not None and subscription[4] > local_day:
+            subscription = None
+    else:
+        subscription = _subscription_at(candidates, local_day)
     if subscription is None:
         raise RowError("serviceNumber", "unknownSubscription", f"no subscription with number {number} at that time")
     if subscription[2] is None:
         raise RowError("serviceNumber", "unknownAccount", f"subscription {number} has no billing account")
-    values = [_esc(key), raw_start, subscription[6], _esc(number), usage_type, out, _esc(other), str(duration),
-              str(volume), _esc(cell), roaming, charge]  # fmt: skip
-    return key, started, local_day, values
+    if _NEEDS_ESCAPE.search(key) or _NEEDS_ESCAPE.search(number) or _NEEDS_ESCAPE.search(cell):
+        # otherNumber matched _NUMBER_RE: nothing to escape there
+        line = (f"{_esc(key)}\t{raw_start}\t{subscription[6]}\t{_esc(number)}\t{usage_type}\t{out}\t{other}\t"
+                f"{duration}\t{volume}\t{_esc(cell)}\t{roaming}\t{charge}")  # fmt: skip
+    else:
+        line = (f"{key}\t{raw_start}\t{subscription[6]}\t{number}\t{usage_type}\t{out}\t{other}\t{duration}\t"
+                f"{volume}\t{cell}\t{roaming}\t{charge}")  # fmt: skip
+    return key, started, local_day, line
 
 
 def partitions_ahead(records) -> None:
@@ -191,13 +215,14 @@ def load_chunk(*, batch: FeedBatch, rows: list[tuple[int, dict]], context: dict)
     return chunk
 
 
-def _validate(batch, rows, chunk, *, now, tz, subscriptions, batch_id) -> tuple[list[list[str]], set]:
+def _validate(batch, rows, chunk, *, now, tz, subscriptions, batch_id) -> tuple[list[str], set]:
     seen: set = set()  # duplicate keys inside this chunk (see the module docstring)
-    good: list[list[str]] = []
-    months: set[datetime.date] = set()
+    good: list[str] = []
+    days: set[datetime.date] = set()
+    tail = f"\t{batch_id}\n"
     for row_no, record in rows:
         try:
-            key, started, local_day, values = _row(record, now=now, tz=tz, subscriptions=subscriptions)
+            key, started, local_day, line = _row(record, now=now, tz=tz, subscriptions=subscriptions)
             natural = (key, started)
             if natural in seen:
                 raise RowError("recordKey", "duplicateInBatch", f"record {key} at {record.get('startTime')} "
@@ -210,13 +235,12 @@ def _validate(batch, rows, chunk, *, now, tz, subscriptions, batch_id) -> tuple[
         except RowError as error:
             chunk.reject(batch, row_no, str(record.get("recordKey") or ""), error)
             continue
-        months.add(local_day.replace(day=1))
-        values.append(batch_id)
-        good.append(values)
-    return good, months
+        days.add(local_day)
+        good.append(line + tail)
+    return good, {day.replace(day=1) for day in days}
 
 
-def _insert_postgres(rows: list[list[str]]) -> int:
+def _insert_postgres(rows: list[str]) -> int:
     from django.conf import settings
 
     with connection.cursor() as cursor:
@@ -228,13 +252,13 @@ def _insert_postgres(rows: list[list[str]]) -> int:
         )
         cursor.execute(f"TRUNCATE {STAGE}")
         with cursor.cursor.copy(f"COPY {STAGE} ({COLUMNS}) FROM STDIN") as copy:
-            for start in range(0, len(rows), 5000):
-                copy.write("".join("\t".join(r) + "\n" for r in rows[start : start + 5000]))
+            for start in range(0, len(rows), 10_000):
+                copy.write("".join(rows[start : start + 10_000]))
         cursor.execute(
             f"""
             WITH new AS (
                 INSERT INTO billing_sync_usagerecord ({COLUMNS})
-                SELECT {COLUMNS} FROM {STAGE}
+                SELECT {COLUMNS} FROM {STAGE} ORDER BY product_id, started_at
                 ON CONFLICT (record_key, started_at) DO NOTHING
                 RETURNING product_id, customer_id, account_id, started_at, usage_type, duration_s, volume_kb,
                           roaming, charge
@@ -251,6 +275,7 @@ def _insert_postgres(rows: list[list[str]]) -> int:
                        sum(charge)
                 FROM new
                 GROUP BY product_id, date_trunc('month', started_at AT TIME ZONE %s)::date
+                ORDER BY 1, 4  -- rows locked in key order: two batches at once cannot deadlock on the totals
                 ON CONFLICT (product_id, month) DO UPDATE SET
                     voice_calls = billing_sync_usagemonthly.voice_calls + EXCLUDED.voice_calls,
                     voice_seconds = billing_sync_usagemonthly.voice_seconds + EXCLUDED.voice_seconds,
@@ -269,7 +294,7 @@ def _insert_postgres(rows: list[list[str]]) -> int:
     return loaded
 
 
-def _insert_portable(rows: list[list[str]], batch: FeedBatch) -> int:
+def _insert_portable(rows: list[str], batch: FeedBatch) -> int:
     """SQLite (``make run``): skip what exists, insert the rest, add the new ones to the monthly totals."""
     records = [
         UsageRecord(
@@ -278,7 +303,7 @@ def _insert_portable(rows: list[list[str]], batch: FeedBatch) -> int:
             outgoing=r[7] == "t", other_number=_unesc(r[8]), duration_s=int(r[9]), volume_kb=int(r[10]),
             cell_id=_unesc(r[11]), roaming=r[12], charge=Decimal(r[13]), batch_id=batch.pk,
         )
-        for r in ("\t".join(values).split("\t") for values in rows)
+        for r in (line[:-1].split("\t") for line in rows)
     ]  # fmt: skip
     existing = set()
     keys = list({r.record_key for r in records})
