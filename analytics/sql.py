@@ -22,7 +22,7 @@ import re
 import zoneinfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 _TZ_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
@@ -178,6 +178,22 @@ def values_table(columns: dict[str, tuple[str, list]], alias: str = "v") -> tupl
     select = ", ".join(f"json_extract(value, '$[{i}]') AS {n}" for i, n in enumerate(names))
     rows = [[_plain(v) for v in row] for row in zip(*(values for _kind, values in columns.values()), strict=True)]
     return f"(SELECT {select} FROM json_each(%s)) AS {alias}", [json.dumps(rows, ensure_ascii=False)]
+
+
+# Sessions ---------------------------------------------------------------------------------------------------------
+
+
+def analytics_session() -> None:
+    """Turn PostgreSQL's JIT compilation off on the connections the analytics jobs use. The planner's estimates of
+    their aggregates are large enough to trigger it, and compiling took 1.4 of the 2.2 seconds of a 10,000-customer
+    segmentation query: a fixed cost paid again by every query of every chunk."""
+    if not is_postgres():
+        return
+    from crm.db_router import REPLICA, replica_configured
+
+    for alias in {DEFAULT_DB_ALIAS, REPLICA if replica_configured() else DEFAULT_DB_ALIAS}:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SET jit = off")
 
 
 # Sampling and ids -------------------------------------------------------------------------------------------------

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime
-import math
 
-import numpy as np
 import pandas as pd
 from django.db import connection, transaction
+from django.utils import timezone
 
+from analytics.bulk import frame_insert
 from analytics.models import CustomerFeatures
 
 from .build import build_features
@@ -16,30 +16,15 @@ from .catalog import CATEGORICAL, FEATURE_NAMES
 from .competitor import competitor_calls
 from .loader import load_frames
 
-BATCH = 2000
-
 
 @transaction.atomic
 def features_replace(*, as_of: datetime.date, lo: int, hi: int, job=None) -> int:
     """Build the features of customers ``lo <= id < hi`` at ``as_of`` and replace what the store had for them."""
     built = build_features(load_frames(as_of, lo, hi), competitor=competitor_calls(as_of, lo, hi))
     CustomerFeatures.objects.filter(as_of=as_of, customer_id__gte=lo, customer_id__lt=hi).delete()
-    rows = []
-    for record in built.to_dict("records"):
-        values = {name: _plain(record[name]) for name in FEATURE_NAMES}
-        rows.append(CustomerFeatures(as_of=as_of, customer_id=int(record["customer_id"]), job=job, **values))
-    CustomerFeatures.objects.bulk_create(rows, batch_size=BATCH)
-    return len(rows)
-
-
-def _plain(value):
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
+    rows = built[["customer_id", *FEATURE_NAMES]].assign(as_of=as_of, job_id=job.pk if job else None)
+    rows["created_at"] = timezone.now()
+    return frame_insert(CustomerFeatures, rows)
 
 
 def features_exist(as_of: datetime.date) -> bool:

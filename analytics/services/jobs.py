@@ -21,6 +21,7 @@ from django.utils import timezone
 from analytics.jobs import job_spec
 from analytics.models import AnalyticsJob, JobChunk
 from analytics.models.jobs import LIVE_STATUSES, JobStatus
+from analytics.sql import analytics_session
 from crm.outbox.services import outbox_enqueue
 from customers.models import Customer
 
@@ -123,6 +124,7 @@ def job_run(job_id: int, *, inline: bool = False) -> None:
         job.save(update_fields=["status", "started_at", "heartbeat_at"])
     spec = job_spec(job.kind)
     try:
+        analytics_session()
         if spec.prepare is not None and not job.result.get("_prepared"):
             spec.prepare(job)
             job.result["_prepared"] = True
@@ -158,6 +160,7 @@ def _dispatch_chunks(job_id: int, seqs: Iterable[int]) -> None:
 def job_chunk_run(job_id: int, seq: int, *, raise_errors: bool = False) -> bool:
     """Run one chunk if it is still pending: its results and its done mark commit together. True if it ran."""
     try:
+        analytics_session()
         with transaction.atomic():
             # Only the chunk's row: a plain FOR UPDATE over the join would lock the job's row too and hold it for
             # the whole chunk, so the chunks of one job would run one after another whatever the workers.
