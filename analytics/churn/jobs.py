@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import translation
 
+from analytics.bulk import frame_insert
 from analytics.features.catalog import FEATURE_NAMES
 from analytics.features.store import features_exist, features_frame, features_replace
 from analytics.jobs import JobSpec, register
@@ -38,11 +39,12 @@ from analytics.services.registry import model_version_in_use, model_version_load
 from analytics.sql import values_table
 from customers.models import Customer
 
+from .contrib import model_contributions
 from .evaluate import calibration_bins, scores
 from .labels import LabelWindow, churn_labels
 from .loader import customer_id_bounds, customers_now, label_events
 from .pipeline import ChurnModel, check_trainable, fit_churn_model, risk_band
-from .reasons import IDENTITY, contributions, top_reasons
+from .reasons import IDENTITY, top_reasons
 
 # Two months of outcome after a two-week gap: long enough for a retention call to happen, short enough that a year
 # of history holds a training and an out-of-time test window with their observation months before them.
@@ -59,7 +61,6 @@ DEFAULTS = {
     "rebuild_features": False,
 }
 FEATURE_CHUNK = 20_000
-BATCH = 2000
 
 
 class ChurnJobError(RuntimeError):
@@ -205,25 +206,23 @@ def score_run(job, lo: int, hi: int) -> int:
         return 0
     now = customers_now(lo, hi).set_index("customer_id")
     explained = [name for name in model.features if name not in IDENTITY]  # who they are is never a reason
-    probability, contribution = contributions(model.predict, frame[model.features], model.reference, explained)
+    probability, contribution = model_contributions(model, frame, explained)
     with translation.override(settings.LANGUAGE_CODE):
         reasons = top_reasons(frame, contribution)
     bands = risk_band(probability, high=float(job.result["band_high"]), medium=float(job.result["band_medium"]))
-    regions = now["region_id"].to_dict()
     probability = np.clip(np.round(probability, 4), 0, 1)
-    rows = [
-        ChurnScore(
-            as_of=job.as_of,
-            customer_id=int(cid),
-            model=version,
-            probability=float(p),
-            band=str(band),
-            reasons=why,
-            region_id=regions.get(int(cid)),
-        )
-        for cid, p, band, why in zip(frame["customer_id"], probability, bands, reasons, strict=True)
-    ]
-    ChurnScore.objects.bulk_create(rows, batch_size=BATCH)
+    rows = pd.DataFrame(
+        {
+            "as_of": job.as_of,
+            "customer_id": frame["customer_id"].to_numpy(),
+            "model_id": version.pk,
+            "probability": probability.astype("float64"),
+            "band": bands.astype(str),
+            "reasons": reasons,
+            "region_id": frame["customer_id"].map(now["region_id"]).astype("Int64").to_numpy(),
+        }
+    )
+    frame_insert(ChurnScore, rows)
     # A past cut-off scores customers who have left since (that is how a model is judged against what happened);
     # only the ones still active get the risk on their record.
     active = frame["customer_id"].map(now["status"]).eq("active").to_numpy()

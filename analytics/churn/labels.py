@@ -82,9 +82,9 @@ def churn_labels(
     moved = set(moves.loc[(moves["at"] > start) & (moves["at"] <= end), "customer_id"])
     moved_in_gap = set(moves.loc[(moves["at"] > cutoff) & (moves["at"] <= start), "customer_id"])
 
-    population = pd.Index([i for i in ids if i in set(held)], name="customer_id")
+    population = ids[ids.isin(held)]  # (a set rebuilt for every id made this quadratic: minutes at 100,000)
     labels = pd.Series(0, index=population, dtype="int8")
-    left = pd.Index([i for i in population if i not in stayed])
+    left = population[~population.isin(list(stayed))]
     left_when = last_end.reindex(left)
     in_window = left_when[(left_when > start) & (left_when <= end)].index
     in_gap = left_when[left_when <= start].index

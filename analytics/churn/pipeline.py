@@ -84,11 +84,22 @@ def calibration_method(n_rows: int, requested: str = "auto", positives: int | No
     return "isotonic" if n_rows >= ISOTONIC_MIN_ROWS and enough_positives else "sigmoid"
 
 
+class ChurnBoosting(HistGradientBoostingClassifier):
+    """Gradient boosting whose bin edges are the plain quantiles of the data, as before scikit-learn 1.6.
+
+    With class weights, scikit-learn now computes weighted quantiles with a full sort of the column for each of the
+    254 bin edges of each feature: most of a training run at 10,000 customers and far beyond the monthly run's budget
+    at a million, for edges that move little. The boosting itself still weighs the classes."""
+
+    def _bin_data(self, X, sample_weight, is_training_data):
+        return super()._bin_data(X, None, is_training_data)
+
+
 def make_model(numeric: list[str], categorical: list[str], *, n_rows: int, calibration: str = "auto",
                random_state: int = 0, positives: int | None = None) -> CalibratedClassifierCV:  # fmt: skip
     """Gradient boosting with balanced class weights, calibrated on 3 stratified folds."""
     n_cat = len(categorical)
-    boosting = HistGradientBoostingClassifier(
+    boosting = ChurnBoosting(
         max_iter=200,
         learning_rate=0.08,
         max_leaf_nodes=15,

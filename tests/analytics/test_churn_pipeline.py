@@ -74,3 +74,47 @@ def test_cross_validation_reports_model_and_baseline():
 def test_too_little_history_is_a_readable_error():
     with pytest.raises(ValueError, match="Not enough history for training: 50 customers of whom 2 churned"):
         check_trainable(np.array([1, 1] + [0] * 48), min_rows=40, min_positives=5, what="training")
+
+
+def test_the_boosting_weighs_the_classes_but_bins_on_plain_quantiles():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from analytics.churn.pipeline import ChurnBoosting
+
+    rng = np.random.default_rng(1)
+    X = rng.lognormal(0, 1, (3000, 2))  # more distinct values than bins: the edges are quantiles
+    y = (rng.random(3000) < 0.05).astype(int)
+    params = {"max_iter": 5, "early_stopping": False, "random_state": 0}
+    ours = ChurnBoosting(class_weight="balanced", **params).fit(X, y)
+    plain = HistGradientBoostingClassifier(**params).fit(X, y)
+    weighted = HistGradientBoostingClassifier(class_weight="balanced", **params).fit(X, y)
+
+    for mine, unweighted, by_weight in zip(
+        ours._bin_mapper.bin_thresholds_,
+        plain._bin_mapper.bin_thresholds_,
+        weighted._bin_mapper.bin_thresholds_,
+        strict=True,
+    ):
+        np.testing.assert_array_equal(mine, unweighted)
+        assert not np.array_equal(mine, by_weight)  # what scikit-learn would have done with the weights
+    # the classes are still weighted in the boosting: churners get more probability than without weights
+    assert ours.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean() + 0.2
+
+
+def test_contributions_tree_by_tree_are_those_of_replacing_each_feature():
+    from analytics.churn.contrib import model_contributions
+    from analytics.churn.reasons import contributions
+
+    X, y = synthetic(n=1200)
+    X["region"] = X["region"].astype("category")
+    X["complaints"] = X["complaints"].astype("float32")
+    model = fit_churn_model(X.iloc[:1000], y[:1000])
+    frame = X.iloc[1000:]
+    features = ["usage_trend", "complaints", "noise", "region"]
+
+    base, tree_by_tree = model_contributions(model, frame, features)
+    expected_base, expected = contributions(model.predict, frame[model.features], model.reference, features)
+
+    np.testing.assert_array_equal(base, expected_base)
+    np.testing.assert_array_equal(tree_by_tree[features].to_numpy(), expected[features].to_numpy())
+    assert (tree_by_tree["complaints"] != 0).any() and (tree_by_tree["region"] != 0).any()

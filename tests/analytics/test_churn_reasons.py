@@ -63,3 +63,38 @@ def test_a_tiny_trend_is_not_shown_as_a_reason():
     with translation.override("en"):
         reasons = top_reasons(frame, contribution)
     assert [r["feature"] for r in reasons[0]] == ["complaints_open"]
+
+
+def test_contributions_predict_again_only_the_rows_away_from_the_reference():
+    rng = np.random.default_rng(0)
+    n = 200
+    frame = pd.DataFrame(
+        {
+            "complaints_open": np.where(rng.random(n) < 0.1, 2.0, 0.0),  # sparse: most at the reference
+            "usage_trend_3m": rng.normal(0, 0.3, n),
+            "months_to_contract_end": np.where(rng.random(n) < 0.2, 6.0, np.nan),  # NaN is not the reference
+            "service_level": pd.Categorical(rng.choice(["gold", "silver"], n)),
+        }
+    )
+    reference = {"complaints_open": 0.0, "usage_trend_3m": 0.0, "months_to_contract_end": 6.0, "service_level": "gold"}
+    predicted_rows = []
+
+    def predict(part):
+        predicted_rows.append(len(part))
+        contract = part["months_to_contract_end"].fillna(24).to_numpy()
+        gold = (part["service_level"].astype(str) == "gold").to_numpy()
+        z = part["complaints_open"].to_numpy() - 2 * part["usage_trend_3m"].to_numpy() - 0.1 * contract - gold
+        return 1 / (1 + np.exp(-z))
+
+    base, contribution = contributions(predict, frame, reference, list(frame.columns))
+
+    # the same numbers as replacing each feature for every row
+    for name in frame.columns:
+        changed = frame.copy()
+        if name == "service_level":
+            changed[name] = pd.Categorical(["gold"] * n, categories=frame[name].cat.categories)
+        else:
+            changed[name] = reference[name]
+        np.testing.assert_allclose(contribution[name].to_numpy(), base - predict(changed), rtol=0, atol=1e-12)
+    # but the sparse feature cost only its non-zero rows
+    assert predicted_rows[1] == int((frame["complaints_open"] != 0).sum()) < n // 4
