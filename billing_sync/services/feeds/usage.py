@@ -1,10 +1,11 @@
-"""Usage records (详单) feed: validated in Python, then COPY into a staging table and one INSERT … SELECT that adds
-only the new records to the partitioned table and, in the same statement, to the monthly totals.
+"""Usage records (详单) feed: validated in Python into lines of COPY text, sorted by subscription, then copied
+straight into the partitioned table in a savepoint and added to the monthly totals.
 
-A record already loaded (same recordKey and startTime) is skipped by ``ON CONFLICT DO NOTHING``; only rows the
-INSERT returned are added to ``UsageMonthly``, so a batch re-sent under another id counts nothing twice. Duplicate
-keys are caught inside a chunk (CHUNK_ROWS rows); across chunks of one batch they count as already loaded, which
-keeps memory flat for files of millions of rows."""
+A record already loaded (same recordKey and startTime) stops that COPY on the unique key: the savepoint is rolled
+back and the lines go through a staging table and one INSERT … SELECT … ON CONFLICT DO NOTHING that adds only the
+new records and, in the same statement, only those to ``UsageMonthly``, so a batch re-sent under another id counts
+nothing twice. Duplicate keys are caught inside a chunk (CHUNK_ROWS rows); across chunks of one batch they count as
+already loaded, which keeps memory flat for files of millions of rows."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ import datetime
 import re
 from collections import defaultdict
 from decimal import Decimal
+from operator import itemgetter
 
+import psycopg
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -21,7 +25,7 @@ from customers.models import BillingAccount
 from orders.models import Product
 
 from ...models import FeedBatch, UsageMonthly, UsageRecord
-from ..partitions import month_start, usage_partitions_ensure
+from ..partitions import PARENT, month_start, usage_partitions_ensure
 from .values import Chunk, RowError, amount, boolean, choice, mark_validated, moment, text, whole
 
 TYPES = frozenset({"voice", "sms", "data"})
@@ -35,6 +39,30 @@ _BOOLEANS = {"": "t", "true": "t", "True": "t", "TRUE": "t", "t": "t", "1": "t",
              "false": "f", "False": "f", "FALSE": "f", "f": "f", "0": "f", "no": "f"}  # fmt: skip
 
 STAGE = "billing_feed_usage_stage"
+NEW_COLUMNS = "product_id, customer_id, account_id, started_at, usage_type, duration_s, volume_kb, roaming, charge"
+# The new records (a CTE ``new``) added to the monthly totals, whose rows are locked in key order: two batches at
+# once cannot deadlock on them.
+MONTHLY = """
+    INSERT INTO billing_sync_usagemonthly (product_id, customer_id, account_id, month, voice_calls, voice_seconds,
+        sms_count, data_kb, roaming_records, charge)
+    SELECT product_id, max(customer_id), max(account_id), date_trunc('month', started_at AT TIME ZONE %s)::date,
+           count(*) FILTER (WHERE usage_type = 'voice'),
+           coalesce(sum(duration_s) FILTER (WHERE usage_type = 'voice'), 0),
+           count(*) FILTER (WHERE usage_type = 'sms'),
+           coalesce(sum(volume_kb) FILTER (WHERE usage_type = 'data'), 0),
+           count(*) FILTER (WHERE roaming <> 'none'),
+           sum(charge)
+    FROM new
+    GROUP BY product_id, date_trunc('month', started_at AT TIME ZONE %s)::date
+    ORDER BY 1, 4
+    ON CONFLICT (product_id, month) DO UPDATE SET
+        voice_calls = billing_sync_usagemonthly.voice_calls + EXCLUDED.voice_calls,
+        voice_seconds = billing_sync_usagemonthly.voice_seconds + EXCLUDED.voice_seconds,
+        sms_count = billing_sync_usagemonthly.sms_count + EXCLUDED.sms_count,
+        data_kb = billing_sync_usagemonthly.data_kb + EXCLUDED.data_kb,
+        roaming_records = billing_sync_usagemonthly.roaming_records + EXCLUDED.roaming_records,
+        charge = billing_sync_usagemonthly.charge + EXCLUDED.charge
+"""
 COLUMNS = (
     "record_key, started_at, account_id, customer_id, product_id, service_number, usage_type, outgoing, "
     "other_number, duration_s, volume_kb, cell_id, roaming, charge, batch_id"
@@ -81,8 +109,9 @@ def _esc(value: str) -> str:
     return value.translate(_ESCAPES) if ("\\" in value or "\t" in value or "\n" in value or "\r" in value) else value
 
 
-def _row(record: dict, *, now, tz, subscriptions) -> tuple[str, datetime.datetime, datetime.date, str]:
-    """Validate one record; returns its key, start time, local day and its line of COPY text (without batch id).
+def _row(record: dict, *, now, tz, subscriptions) -> tuple[str, datetime.datetime, datetime.date, str, int]:
+    """Validate one record; returns its key, start time, local day, its line of COPY text (without batch id) and
+    its subscription.
 
     The common case of well-formed values is checked inline (this runs for millions of rows): integers and digit
     strings pass as they are, and PostgreSQL converts the text. Anything unusual goes through the general
@@ -166,7 +195,7 @@ def _row(record: dict, *, now, tz, subscriptions) -> tuple[str, datetime.datetim
     else:
         line = (f"{key}\t{raw_start}\t{subscription[6]}\t{number}\t{usage_type}\t{out}\t{other}\t{duration}\t"
                 f"{volume}\t{cell}\t{roaming}\t{charge}")  # fmt: skip
-    return key, started, local_day, line
+    return key, started, local_day, line, subscription[0]
 
 
 def partitions_ahead(records) -> None:
@@ -216,13 +245,15 @@ def load_chunk(*, batch: FeedBatch, rows: list[tuple[int, dict]], context: dict)
 
 
 def _validate(batch, rows, chunk, *, now, tz, subscriptions, batch_id) -> tuple[list[str], set]:
+    """The good rows as lines of COPY text in subscription order (the index pages each insert touches are then
+    close together), and the months they fall in; the bad ones go to ``chunk``."""
     seen: set = set()  # duplicate keys inside this chunk (see the module docstring)
-    good: list[str] = []
+    good: list[tuple[int, str]] = []
     days: set[datetime.date] = set()
     tail = f"\t{batch_id}\n"
     for row_no, record in rows:
         try:
-            key, started, local_day, line = _row(record, now=now, tz=tz, subscriptions=subscriptions)
+            key, started, local_day, line, product = _row(record, now=now, tz=tz, subscriptions=subscriptions)
             natural = (key, started)
             if natural in seen:
                 raise RowError("recordKey", "duplicateInBatch", f"record {key} at {record.get('startTime')} "
@@ -236,61 +267,60 @@ def _validate(batch, rows, chunk, *, now, tz, subscriptions, batch_id) -> tuple[
             chunk.reject(batch, row_no, str(record.get("recordKey") or ""), error)
             continue
         days.add(local_day)
-        good.append(line + tail)
-    return good, {day.replace(day=1) for day in days}
+        good.append((product, line + tail))
+    good.sort(key=itemgetter(0))
+    return [line for _product, line in good], {day.replace(day=1) for day in days}
 
 
 def _insert_postgres(rows: list[str]) -> int:
-    from django.conf import settings
+    """Load validated lines of COPY text into the usage table and add them to the monthly totals; returns how many
+    were new.
 
+    Usually every record is new: the lines are copied straight into the table, in a savepoint. When one was loaded
+    before (a batch sent again under another id, or the same records in two batches at once), the COPY stops on
+    the unique key, the savepoint is rolled back, and the lines go through a staging table from which
+    ``ON CONFLICT DO NOTHING`` inserts only the new ones."""
+    batch_id = int(rows[0][rows[0].rindex("\t") + 1 :])  # every line ends with its batch id
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (record_key varchar(64), started_at timestamptz, "
-            "account_id bigint, customer_id bigint, product_id bigint, service_number varchar(32), "
-            "usage_type varchar(8), outgoing boolean, other_number varchar(32), duration_s integer, volume_kb bigint, "
-            "cell_id varchar(20), roaming varchar(16), charge numeric(10, 2), batch_id bigint) ON COMMIT DROP"
-        )
-        cursor.execute(f"TRUNCATE {STAGE}")
-        with cursor.cursor.copy(f"COPY {STAGE} ({COLUMNS}) FROM STDIN") as copy:
-            for start in range(0, len(rows), 10_000):
-                copy.write("".join(rows[start : start + 10_000]))
-        cursor.execute(
-            f"""
-            WITH new AS (
-                INSERT INTO billing_sync_usagerecord ({COLUMNS})
-                SELECT {COLUMNS} FROM {STAGE} ORDER BY product_id, started_at
-                ON CONFLICT (record_key, started_at) DO NOTHING
-                RETURNING product_id, customer_id, account_id, started_at, usage_type, duration_s, volume_kb,
-                          roaming, charge
-            ), months AS (
-                INSERT INTO billing_sync_usagemonthly (product_id, customer_id, account_id, month, voice_calls,
-                    voice_seconds, sms_count, data_kb, roaming_records, charge)
-                SELECT product_id, max(customer_id), max(account_id),
-                       date_trunc('month', started_at AT TIME ZONE %s)::date,
-                       count(*) FILTER (WHERE usage_type = 'voice'),
-                       coalesce(sum(duration_s) FILTER (WHERE usage_type = 'voice'), 0),
-                       count(*) FILTER (WHERE usage_type = 'sms'),
-                       coalesce(sum(volume_kb) FILTER (WHERE usage_type = 'data'), 0),
-                       count(*) FILTER (WHERE roaming <> 'none'),
-                       sum(charge)
-                FROM new
-                GROUP BY product_id, date_trunc('month', started_at AT TIME ZONE %s)::date
-                ORDER BY 1, 4  -- rows locked in key order: two batches at once cannot deadlock on the totals
-                ON CONFLICT (product_id, month) DO UPDATE SET
-                    voice_calls = billing_sync_usagemonthly.voice_calls + EXCLUDED.voice_calls,
-                    voice_seconds = billing_sync_usagemonthly.voice_seconds + EXCLUDED.voice_seconds,
-                    sms_count = billing_sync_usagemonthly.sms_count + EXCLUDED.sms_count,
-                    data_kb = billing_sync_usagemonthly.data_kb + EXCLUDED.data_kb,
-                    roaming_records = billing_sync_usagemonthly.roaming_records + EXCLUDED.roaming_records,
-                    charge = billing_sync_usagemonthly.charge + EXCLUDED.charge
-                RETURNING 1
-            )
-            SELECT (SELECT count(*) FROM new), (SELECT count(*) FROM months)
-            """,  # noqa: S608 - constant table and column names, values are parameters
-            [settings.TIME_ZONE, settings.TIME_ZONE],
-        )
-        loaded, _months = cursor.fetchone()
-        cursor.execute(f"TRUNCATE {STAGE}")
+        # this batch's rows of earlier chunks (a file of more than CHUNK_ROWS) are already in the totals
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {PARENT} WHERE batch_id = %s", [batch_id])  # noqa: S608
+        floor = cursor.fetchone()[0]
+        try:
+            with transaction.atomic(), cursor.cursor.copy(f"COPY {PARENT} ({COLUMNS}) FROM STDIN") as copy:
+                for start in range(0, len(rows), 10_000):
+                    copy.write("".join(rows[start : start + 10_000]))
+        except psycopg.errors.UniqueViolation:
+            return _insert_staged(cursor, rows)
+        new = f"SELECT {NEW_COLUMNS} FROM {PARENT} WHERE batch_id = %s AND id > %s"  # noqa: S608
+        cursor.execute(f"WITH new AS ({new}) {MONTHLY}", [batch_id, floor, settings.TIME_ZONE, settings.TIME_ZONE])
+    return len(rows)
+
+
+def _insert_staged(cursor, rows: list[str]) -> int:
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (record_key varchar(64), started_at timestamptz, "
+        "account_id bigint, customer_id bigint, product_id bigint, service_number varchar(32), "
+        "usage_type varchar(8), outgoing boolean, other_number varchar(32), duration_s integer, volume_kb bigint, "
+        "cell_id varchar(20), roaming varchar(16), charge numeric(10, 2), batch_id bigint) ON COMMIT DROP"
+    )
+    cursor.execute(f"TRUNCATE {STAGE}")
+    with cursor.cursor.copy(f"COPY {STAGE} ({COLUMNS}) FROM STDIN") as copy:
+        for start in range(0, len(rows), 10_000):
+            copy.write("".join(rows[start : start + 10_000]))
+    cursor.execute(
+        f"""
+        WITH new AS (
+            INSERT INTO {PARENT} ({COLUMNS})
+            SELECT {COLUMNS} FROM {STAGE} ORDER BY product_id, started_at
+            ON CONFLICT (record_key, started_at) DO NOTHING
+            RETURNING {NEW_COLUMNS}
+        ), months AS ({MONTHLY} RETURNING 1)
+        SELECT (SELECT count(*) FROM new), (SELECT count(*) FROM months)
+        """,  # noqa: S608 - constant table and column names, values are parameters
+        [settings.TIME_ZONE, settings.TIME_ZONE],
+    )
+    loaded, _months = cursor.fetchone()
+    cursor.execute(f"TRUNCATE {STAGE}")
     return loaded
 
 
