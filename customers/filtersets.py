@@ -1,13 +1,12 @@
 """Filters of the customer list pages."""
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts.models import Region
 
 from .models import Customer, ServiceLevel
-from .selectors import opted_out_condition
+from .selectors import customer_text_condition, opted_out_condition
 
 
 class CustomerFilterSet(django_filters.FilterSet):
@@ -28,15 +27,7 @@ class CustomerFilterSet(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
-        if not value:
-            return queryset
-        upper = value.upper()
-        return queryset.filter(
-            Q(customer_no=upper)
-            | Q(party__name__contains=value)
-            | Q(party__credit_code=upper)
-            | Q(party__id_number=upper)
-        )
+        return queryset.filter(customer_text_condition(value)) if value else queryset
 
     def filter_opted_out(self, queryset, name, value):
         return queryset.filter(opted_out_condition(value)) if value else queryset

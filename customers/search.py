@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.ui.search import SearchHit, SearchProvider, register
 
 from .privacy import mask_id_number, mask_phone
-from .selectors import customer_search
+from .selectors import customer_search, is_unique_key
 
 
 def _search(user, query: str, limit: int) -> list[SearchHit]:
@@ -26,4 +26,8 @@ def _search(user, query: str, limit: int) -> list[SearchHit]:
 
 
 def register_provider() -> None:
-    register(SearchProvider("customers", _("Customers"), _search, permission="accounts.search_customers", order=10))
+    register(
+        SearchProvider(
+            "customers", _("Customers"), _search, permission="accounts.search_customers", order=10, owns=is_unique_key
+        )
+    )

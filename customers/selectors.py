@@ -39,29 +39,47 @@ def customers_visible_to(user) -> QuerySet[Customer]:
 SERVICE_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._-]{5,31}$")
 
 
+def is_unique_key(query: str) -> bool:
+    """Whether ``query`` is shaped like an identifier that names one customer and nothing else in the CRM: a mobile
+    number, an ID-card, customer or account number, a credit code. The search box then asks only the customers."""
+    query, upper = query.strip(), query.strip().upper()
+    return bool(
+        MOBILE_RE.match(query)
+        or ID_RE.match(upper)
+        or CUSTOMER_NO_RE.match(query)
+        or ACCOUNT_NO_RE.match(query)
+        or USCC_RE.match(upper)
+    )
+
+
 def _exact_key_condition(query: str) -> Q | None:
-    """The condition for a query shaped like one of the exact keys, or None when it is not one."""
+    """The condition for a query shaped like one of the exact keys, or None when it is not one.
+
+    Each condition is index lookups that match a customer at most once (no reverse join that repeats rows), so the
+    caller reads the customers in one query without DISTINCT.
+    """
     upper = query.upper()
     if MOBILE_RE.match(query) or (query.isdigit() and 7 <= len(query) <= 12):
         # A phone on file, or the service number of a live subscription (mobile, fixed line). Each is an index lookup;
-        # ORed in one query across the two joins PostgreSQL can use neither index and hash-joins whole tables.
-        by_phone = _customer_ids(Q(party__contact_media__kind="phone", party__contact_media__value=query))
-        return Q(id__in=by_phone + _customer_ids(_live_service_number(query)))
+        # ORed in one query across the two joins PostgreSQL can use neither index and hash-joins whole tables. A UNION
+        # in one subquery keeps both index lookups and costs no extra round trip.
+        by_phone = Customer.objects.filter(party__contact_media__kind="phone", party__contact_media__value=query)
+        return Q(id__in=_ids(by_phone).union(_ids(Customer.objects.filter(_live_service_number(query)))))
     if ID_RE.match(upper):
         return Q(party__id_number=upper)
     if CUSTOMER_NO_RE.match(query):
         return Q(customer_no=upper)
     if ACCOUNT_NO_RE.match(query):
-        return Q(accounts__account_no=upper)
+        return Q(accounts__account_no=upper)  # unique: the join yields one row at most
     if USCC_RE.match(upper):
         return Q(party__credit_code=upper)
     if SERVICE_NUMBER_RE.match(query) and any(ch.isdigit() for ch in query):
-        return _live_service_number(query)  # broadband accounts, DIA circuit ids
+        return Q(id__in=_ids(Customer.objects.filter(_live_service_number(query))))  # broadband accounts, DIA circuits
     return None
 
 
-def _customer_ids(condition: Q, limit: int = 100) -> list[int]:
-    return list(Customer.objects.filter(condition).values_list("id", flat=True).distinct()[:limit])
+def _ids(customers: QuerySet[Customer]) -> QuerySet[Customer]:
+    return customers.order_by().values("id")
 
 
 def _live_service_number(number: str) -> Q:
@@ -76,11 +94,26 @@ def customer_search(user, query: str, *, limit: int = 20) -> list[Customer]:
     """
     query = query.strip()
     condition = _exact_key_condition(query)
-    if condition is None:
-        if len(query) < MIN_NAME_LENGTH:
-            return []
-        condition = _name_condition(query)
-    return _found(customers_visible_to(user).filter(condition), limit)
+    if condition is not None:
+        return _found_by_key(customers_visible_to(user).filter(condition), limit)
+    if len(query) < MIN_NAME_LENGTH:
+        return []
+    return _found(customers_visible_to(user).filter(_name_condition(query)), limit)
+
+
+def customer_text_condition(query: str) -> Q:
+    """The "name or number" filter of the customer lists: an exact key or a name containing ``query``.
+
+    The same index-served conditions as ``customer_search``. A key-shaped query also matches names containing it,
+    as the lists always did, through a UNION of the two index lookups: ORing conditions on the joined tables would
+    scan every customer.
+    """
+    query = query.strip()
+    key = _exact_key_condition(query)
+    if key is None:
+        return _name_condition(query)
+    by_name = Customer.objects.filter(_name_condition(query))
+    return Q(id__in=_ids(Customer.objects.filter(key)).union(_ids(by_name)))
 
 
 class NameBigrams(Func):
@@ -105,7 +138,13 @@ def customer_search_everywhere(query: str, *, limit: int = 10) -> list[Customer]
     condition = _exact_key_condition(query.strip())
     if condition is None:
         return []
-    return _found(Customer.objects.filter(condition), limit)
+    return _found_by_key(Customer.objects.filter(condition), limit)
+
+
+def _found_by_key(customers: QuerySet[Customer], limit: int) -> list[Customer]:
+    """The few customers an exact key matched, in one query (and one for their contacts)."""
+    found = customers.select_related("party", "region").prefetch_related("party__contact_media").order_by("customer_no")
+    return list(found[:limit])
 
 
 def _found(customers: QuerySet[Customer], limit: int) -> list[Customer]:

@@ -31,6 +31,9 @@ class SearchProvider:
     search: Callable[[object, str, int], list[SearchHit]]  # (user, query, limit) -> hits
     permission: str | None = None
     order: int = 100
+    # Whether a query is shaped like an identifier only this provider has (a mobile or ID-card number): then the
+    # other providers are not asked, since none of their records can carry it.
+    owns: Callable[[str], bool] | None = None
 
 
 _providers: dict[str, SearchProvider] = {}
@@ -45,10 +48,14 @@ def search_all(user, query: str) -> list[tuple[SearchProvider, list[SearchHit]]]
     query = query.strip()
     if len(query) < MIN_QUERY:
         return []
+    providers = [
+        p
+        for p in sorted(_providers.values(), key=lambda p: (p.order, p.key))
+        if not p.permission or user.has_perm(p.permission)
+    ]
+    owners = [p for p in providers if p.owns is not None and p.owns(query)]
     results = []
-    for provider in sorted(_providers.values(), key=lambda p: (p.order, p.key)):
-        if provider.permission and not user.has_perm(provider.permission):
-            continue
+    for provider in owners or providers:
         hits = provider.search(user, query, PER_PROVIDER)
         if hits:
             results.append((provider, hits))
