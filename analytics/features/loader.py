@@ -80,6 +80,7 @@ def load_frames(as_of: datetime.date, lo: int, hi: int) -> FeatureFrames:
         "hi": hi,
         "as_of": as_of,
         "from": as_of - datetime.timedelta(days=HISTORY_DAYS),
+        "m6": (pd.Timestamp(as_of) - pd.DateOffset(months=6)).date(),  # the builder's 6-month windows start after it
         "first_month": first_month,
         "last_month": last_full_month(as_of),
     }
@@ -131,7 +132,11 @@ def load_frames(as_of: datetime.date, lo: int, hi: int) -> FeatureFrames:
                         THEN {local_date("settled_at")} END
             FROM {_t(CustomerBill)}
             WHERE customer_id >= %(lo)s AND customer_id < %(hi)s
-              AND bill_date <= %(as_of)s AND bill_date > %(from)s""",
+              AND bill_date <= %(as_of)s AND bill_date > %(from)s
+              -- An older bill counts only while it is unpaid (arrears now, months in arrears): one billed, due and
+              -- settled before the 6 months changes no feature, and skipping it halves the rows read.
+              AND (bill_date > %(m6)s OR due_date > %(m6)s OR settled_at IS NULL
+                   OR {local_date("settled_at")} > %(m6)s)""",
         p,
         ["customer_id", "bill_date", "due_date", "amount", "settled"],
         {"customer_id": "int64", "bill_date": "date", "due_date": "date", "amount": "float64", "settled": "date"},
@@ -140,7 +145,7 @@ def load_frames(as_of: datetime.date, lo: int, hi: int) -> FeatureFrames:
         f"""SELECT customer_id, {local_date("paid_at")} FROM {_t(Payment)}
             WHERE customer_id >= %(lo)s AND customer_id < %(hi)s
               AND {local_date("paid_at")} <= %(as_of)s
-              AND {local_date("paid_at")} > %(from)s""",
+              AND {local_date("paid_at")} > %(m6)s""",  # payments_6m is all the builder counts
         p,
         ["customer_id", "paid"],
         {"customer_id": "int64", "paid": "date"},
