@@ -207,7 +207,7 @@ def partitions_ahead(records) -> None:
     latest = (today.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
     months = {today.replace(day=1), (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)}
     if isinstance(records, list):
-        days = {r.get("startTime")[:10] for r in records if isinstance(r, dict) and isinstance(r.get("startTime"), str)}
+        days = {s[:10] for r in records if isinstance(r, dict) and type(s := r.get("startTime")) is str}
         for value in days:
             try:
                 day = datetime.date.fromisoformat(value)
@@ -230,7 +230,7 @@ def ensure_partitions(months: list[datetime.date]) -> None:
 def load_chunk(*, batch: FeedBatch, rows: list[tuple[int, dict]], context: dict) -> Chunk:
     chunk = Chunk()
     now, tz = context["now"], context["tz"]
-    numbers = {r.get("serviceNumber") for _n, r in rows if isinstance(r.get("serviceNumber"), str)}
+    numbers = {n for _row_no, r in rows if type(n := r.get("serviceNumber")) is str}
     subscriptions = _subscriptions(numbers)
     batch_id = str(batch.pk)
     good, months = _validate(batch, rows, chunk, now=now, tz=tz, subscriptions=subscriptions, batch_id=batch_id)
