@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from crm.api.registry import register_api
 from crm.audit.services import audit_record
+from crm.sequences import next_id
 from crm.sla import selectors as sla_selectors
 from crm.sla.services import SLA_FIELDS, sla_pause, sla_resume, sla_start, sla_stop
 from customers.models import ContactMedium, Customer
@@ -238,8 +239,8 @@ def ticket_open(
         raise ValueError(_("The subscription belongs to another customer."))
     now = timezone.now()
     ticket = TroubleTicket(
-        ticket_no=f"T{secrets.token_hex(8)}", ticket_type=ticket_type, severity=severity,
-        customer=customer, product=product, reason=reason, description=description.strip(), owner=owner,
+        ticket_type=ticket_type, severity=severity, customer=customer, product=product, reason=reason,
+        description=description.strip(), owner=owner,
         call=call, region_id=customer.region_id, area_id=customer.area_id, grid_id=customer.grid_id,
     )  # fmt: skip
     repeat = _repeat_of(customer, reason, ticket_type)
@@ -255,11 +256,11 @@ def ticket_open(
     if limit is not None:
         sla_start(obj=ticket, limit=limit, started_at=now)
     ticket.priority = (limit.priority if limit else 0) + (5 if ticket.is_repeat else 0)
-    ticket.save()
+    ticket.pk = next_id(TroubleTicket)
     ticket.ticket_no = f"T{timezone.localdate():%Y%m%d}{ticket.pk:08d}"
     ticket.risk_reasons = regulator_risk(ticket, now=now)
     ticket.regulator_risk = bool(ticket.risk_reasons)
-    ticket.save(update_fields=["ticket_no", "risk_reasons", "regulator_risk"])
+    ticket.save(force_insert=True)
     TicketStatusChange.objects.create(ticket=ticket, to_status=ticket.status, by=owner, note=_("Opened"))
     interaction_record(
         customer=customer, channel=channel, interaction_type=ticket_type, staff=owner, status="open",

@@ -114,7 +114,9 @@ class _Query:
 
 def event_publish(*, api_name: str, event_type: str, resource_name: str, resource: dict) -> Event:
     """Record an event and a delivery per matching subscriber; deliveries start after the caller's commit."""
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint of its own (two queries per event): a failure here fails the
+    # caller's whole action, as it should, since the event is that action's outbox record.
+    with transaction.atomic(savepoint=False):
         event = Event.objects.create(
             api_name=api_name,
             event_type=event_type,

@@ -124,7 +124,7 @@ class ProductOrderViewSet(TMFMergePatchMixin, mixins.CreateModelMixin, TMFReadOn
 
     def _order_request(self, v: dict, *, key: str) -> OrderRequest:
         user = self.request.user
-        visible_customers = customers_visible_to(user).select_related("party")
+        visible_customers = customers_visible_to(user).select_related("party", "region")
         parties = v["relatedParty"]
         customer_ref = next(r for r in parties if (r.get("role") or "customer") == "customer")
         customer = _found(visible_customers, customer_ref, "relatedParty", "customer")

@@ -6,17 +6,17 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
-import secrets
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Prefetch, Sum, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.api.registry import register_api
 from crm.api.services import event_publish
 from crm.audit.services import audit_record
+from crm.sequences import next_id
 from customers.services import interaction_record
 
 from ..eligibility import OrderRequest, blocking, kinds_of, needs_install, order_checks
@@ -31,7 +31,7 @@ from ..models import (
     SalesChannel,
     WorkOrder,
 )
-from . import notify
+from . import notify, numbers
 from .inventory import product_create, product_status_change
 from .resources import port_reserve, ports_release
 
@@ -139,12 +139,14 @@ def _order_submit(*, request: OrderRequest, actor, override_arrears: bool, key: 
         raise OrderRefused([_check("payment", _("Take the one-off fee of %(fee)s yuan first.") % {"fee": fee})])
     address = request.address
     place = address or customer
+    billing_account = request.billing_account or customer.accounts.order_by("pk").first()
+    # A new line is created before the order so the order is saved with it (not saved, re-read and saved again).
+    product = _new_subscription(request, billing_account) if request.order_type in CREATING_TYPES else request.product
     order = ProductOrder(
-        order_no=f"T{secrets.token_hex(8)}",
         order_type=request.order_type,
         customer=customer,
-        billing_account=request.billing_account or customer.accounts.order_by("pk").first(),
-        product=request.product,
+        billing_account=billing_account,
+        product=product,
         offering=request.offering,
         new_owner=request.new_owner,
         service_number=request.service_number.strip(),
@@ -168,10 +170,11 @@ def _order_submit(*, request: OrderRequest, actor, override_arrears: bool, key: 
         paid_at=timezone.now() if fee and request.payment_method else None,
         submitted_at=timezone.now(),
     )
-    order.save()
+    order.pk = next_id(ProductOrder)
     order.order_no = f"D{timezone.localdate():%Y%m%d}{order.pk:08d}"
-    order.save(update_fields=["order_no"])
-    _items_create(order, request)
+    order.save(force_insert=True)
+    action = ITEM_ACTIONS.get(request.order_type, "modify")
+    ProductOrderItem.objects.create(order=order, item_no=1, action=action, offering=request.offering, product=product)
     if needs_install(request):
         port_reserve(order=order, address=address)
     if override:
@@ -186,6 +189,7 @@ def _order_submit(*, request: OrderRequest, actor, override_arrears: bool, key: 
         staff=order.created_by,
         related_entities=[{"@referredType": "ProductOrder", "id": order.order_no}],
     )
+    prefetch_related_objects([order], Prefetch("items", ProductOrderItem.objects.select_related("product")))
     _order_event(order, "Create")
     if order.sensitive_reasons:
         return order
@@ -202,20 +206,8 @@ def _interaction_channel(channel: str) -> str:
     return {"hotline": "hotline", "portal": "portal", "api": "system"}.get(channel, "hall")
 
 
-def _items_create(order: ProductOrder, request: OrderRequest) -> None:
-    """The order's items (TMF622 productOrderItem) and, for new lines, the subscriptions in pendingActive."""
-    action = ITEM_ACTIONS.get(request.order_type, "modify")
-    product = request.product
-    if request.order_type in CREATING_TYPES:
-        product = _new_subscription(order, request)
-        order.product = product
-        order.save(update_fields=["product"])
-    ProductOrderItem.objects.create(order=order, item_no=1, action=action, offering=request.offering, product=product)
-
-
-def _new_subscription(order: ProductOrder, request: OrderRequest) -> Product:
-    from . import numbers
-
+def _new_subscription(request: OrderRequest, billing_account) -> Product:
+    """The subscriptions a new line order creates, in pendingActive (a bundle with its components)."""
     offering, customer = request.offering, request.customer
     address_text = request.address.text if request.address else ""
     status = Product.Status.PENDING_ACTIVE
@@ -223,15 +215,15 @@ def _new_subscription(order: ProductOrder, request: OrderRequest) -> Product:
         kind = offering.specification.kind
         number = request.service_number.strip() or numbers.number_allocate(kind=kind, region=customer.region)
         return product_create(customer=customer, offering=offering, service_number=number, status=status,
-                              billing_account=order.billing_account, install_address=address_text)  # fmt: skip
-    bundle = product_create(customer=customer, offering=offering, status=status, billing_account=order.billing_account)
+                              billing_account=billing_account, install_address=address_text)  # fmt: skip
+    bundle = product_create(customer=customer, offering=offering, status=status, billing_account=billing_account)
     given = request.service_number.strip()
     for component in offering.bundled_offerings.select_related("specification").order_by("code"):
         kind = component.specification.kind
         number = given if (kind == "mobile" and given) else numbers.number_allocate(kind=kind, region=customer.region)
         given = "" if kind == "mobile" else given
         product_create(customer=customer, offering=component, service_number=number, status=status, bundle=bundle,
-                       billing_account=order.billing_account, install_address=address_text)  # fmt: skip
+                       billing_account=billing_account, install_address=address_text)  # fmt: skip
     return bundle
 
 
@@ -240,12 +232,18 @@ def order_start(*, order: ProductOrder) -> ProductOrder:
     """Hand the order to the back office: decompose it into a work order and run its automatic steps."""
     from .work import work_order_create
 
-    order = ProductOrder.objects.select_for_update().get(pk=order.pk)
+    # Locks the order row only; the rows joined are what the event, the SMS and the decomposition read.
+    order = (
+        ProductOrder.objects.select_for_update(of=("self",))
+        .select_related("customer", "address", "area", "outlet", "offering__specification")
+        .get(pk=order.pk)
+    )
     if order.state != ProductOrder.State.ACKNOWLEDGED:
         raise OrderStateError(_("Order %(order)s has already started.") % {"order": order.order_no})
     order.state = ProductOrder.State.IN_PROGRESS
     order.save(update_fields=["state", "updated_at"])
     order.items.update(state=ProductOrder.State.IN_PROGRESS)
+    prefetch_related_objects([order], Prefetch("items", ProductOrderItem.objects.select_related("product")))
     _order_event(order, "StateChange")
     notify.order_status(order)
     work_order_create(order=order)

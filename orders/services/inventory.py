@@ -161,8 +161,9 @@ def product_create(
         characteristics=characteristics or [],
     )
     _save_product(product)
-    Product.objects.filter(pk=product.pk).update(product_no=f"P{product.pk:011d}")
-    product.refresh_from_db()
+    # Every field is set above, so the number is the only change: no re-read (it would drop offering and spec).
+    product.product_no = f"P{product.pk:011d}"
+    Product.objects.filter(pk=product.pk).update(product_no=product.product_no)
     _event(INVENTORY_API, "product", "Create", _product_representation(product))
     return product
 

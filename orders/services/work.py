@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from crm.accounts.models import OrgUnit
 from crm.audit.services import audit_record
 from crm.messaging.services import sms_send
+from crm.sequences import next_id
 from crm.sla import selectors as sla_selectors
 from crm.sla.models import ServiceLimit
 from crm.sla.services import SLA_FIELDS, sla_pause, sla_resume, sla_start, sla_stop, sla_sweep
@@ -115,13 +116,12 @@ def work_order_create(*, order: ProductOrder) -> WorkOrder:
 
 def _work_order_start(work_order: WorkOrder, *, steps: list, limit, started_at: datetime.datetime) -> WorkOrder:
     """Save a new work order with its number, deadline and steps, and run it up to the first step for people."""
-    work_order.wo_no = f"W{secrets.token_hex(8)}"
     work_order.priority = limit.priority if limit else 0
     if limit is not None:
         sla_start(obj=work_order, limit=limit, started_at=started_at)
-    work_order.save()
+    work_order.pk = next_id(WorkOrder)
     work_order.wo_no = f"G{timezone.localdate():%Y%m%d}{work_order.pk:08d}"
-    work_order.save(update_fields=["wo_no"])
+    work_order.save(force_insert=True)
     WorkOrderStep.objects.bulk_create(
         WorkOrderStep(work_order=work_order, seq=s.seq, code=s.code, name=s.name, kind=s.kind,
                       limit_minutes=s.limit_minutes)
@@ -564,8 +564,9 @@ def _no_effect(order: ProductOrder, work_order: WorkOrder, step: WorkOrderStep) 
 def _products(order: ProductOrder) -> list[Product]:
     if not order.product_id:
         return []
-    product = Product.objects.get(pk=order.product_id)
-    return [product, *product.components.exclude(status=Product.Status.TERMINATED).order_by("pk")]
+    product = Product.objects.select_related("specification").get(pk=order.product_id)
+    components = product.components.select_related("specification").exclude(status=Product.Status.TERMINATED)
+    return [product, *components.order_by("pk")]
 
 
 def _resource_check(order, work_order, step) -> None:
