@@ -1,4 +1,4 @@
-"""Screen pop (issue 5): "an incoming call pops the caller's 360 view within a second". On the demo data over
+"""Screen pop (issue 5): "an incoming call pops the caller's 360 view within a second". On the run's data set over
 gunicorn: the telephony system's POST of the call, the agent desktop's poll that finds it (every 750 ms), and
 the call page with the caller. Worst case = poll interval + POST p95 + poll p95 + call page p95."""
 
@@ -9,9 +9,9 @@ import json
 import re
 import time
 
-from bench.common import gunicorn, manage, percentiles, recreate_database, time_requests
+from bench import dataset
+from bench.common import gunicorn, manage, percentiles, session_cookie, time_requests
 
-SCALES = {"100k": 100_000, "1m": 1_000_000}
 CALLS = 100
 POLL_INTERVAL_MS = 750
 
@@ -22,25 +22,23 @@ def _result(name: str, value: float, unit: str, target: float | None = None) -> 
 
 
 def run(env: dict) -> list[dict]:
-    from bench.bench_seed_customers import _session_cookie
-
-    customers = SCALES.get(env["scale"], 100_000)
-    db_url = recreate_database("crm_bench_calls")
-    manage(db_url, "migrate", "--noinput")
-    manage(db_url, "seed_demo", "--customers", str(customers), "--seed", "1")
-    token = re.search(r"crm_\S+", manage(db_url, "create_api_token", "--client", "pbx", "--scopes",
+    db_url = dataset.prepare(env)
+    stamp = int(time.time())
+    token = re.search(r"crm_\S+", manage(db_url, "create_api_token", "--client", f"pbx-{stamp}", "--scopes",
                                           "telephony:write").stdout).group(0)  # fmt: skip
     phones = manage(db_url, "shell", "-c", (
         "from customers.models import ContactMedium;"
         "print(' '.join(ContactMedium.objects.filter(kind='phone', party__customers__region__code='340100')"
         ".values_list('value', flat=True)[:200]))")).stdout.split()  # fmt: skip
-    cookie = {"Cookie": f"sessionid={_session_cookie(db_url, 'agent')}"}
+    cookie = {"Cookie": f"sessionid={session_cookie(db_url, 'agent')}"}
     api = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     posts, polls, pages = [], [], []
     with gunicorn(db_url) as port:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for i in range(CALLS):
-            body = json.dumps({"callId": f"bench-{i}", "callingNumber": phones[i % len(phones)], "agent": "agent"})
+            body = json.dumps(
+                {"callId": f"bench-{stamp}-{i}", "callingNumber": phones[i % len(phones)], "agent": "agent"}
+            )
             started = time.perf_counter()
             connection.request("POST", "/tmf-api/troubleTicket/v4/incomingCall", body=body, headers=api)
             response = connection.getresponse()

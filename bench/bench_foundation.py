@@ -1,32 +1,19 @@
-"""Foundation figures: demo organisation seeding, and the request overhead of the stack (/readyz over gunicorn)."""
+"""Foundation figure: the request overhead of the stack (/readyz over gunicorn, a database check) next to a bare
+``SELECT 1`` through psycopg, on the run's data set."""
 
 from __future__ import annotations
 
-import time
-
 import psycopg
 
-from bench.common import gunicorn, manage, percentiles, recreate_database, time_calls, time_requests
+from bench import dataset
+from bench.common import gunicorn, percentiles, time_calls, time_requests
 
 REQUESTS = 1000
 
 
 def run(env: dict) -> list[dict]:
-    db_url = recreate_database("crm_bench_foundation")
-    manage(db_url, "migrate", "--noinput")
-    started = time.monotonic()
-    manage(db_url, "seed_demo", "--customers", "0", "--seed", "1")
-    seed_seconds = time.monotonic() - started
-    results = [
-        {
-            "name": "seed_demo organisation (16 regions, ~600 staff)",
-            "value": seed_seconds,
-            "unit": "s",
-            "target": None,
-            "met": None,
-            "raw_sql_value": None,
-        }
-    ]
+    db_url = dataset.prepare(env)
+    results = []
     with psycopg.connect(db_url) as conn:
         raw = percentiles(time_calls(lambda: conn.execute("SELECT 1").fetchone(), REQUESTS))
     with gunicorn(db_url) as port:

@@ -1,11 +1,10 @@
-"""Mixed staff load (issue 11): locust, headless, against gunicorn on the request benchmark's data set: 40 % search,
-40 % 360 view, 10 % ticket create, 10 % order submit (bench/locustfile.py). Reports throughput, p95, errors, and the
-resident memory of the gunicorn workers at the start, every 10 seconds, and at the end (a growth trend shows as a
-slope in MiB per minute).
+"""Mixed staff load (issue 11): locust, headless, against gunicorn on the run's data set (bench/dataset.py):
+40 % search, 40 % 360 view, 10 % ticket create, 10 % order submit (bench/locustfile.py). Reports throughput, p95,
+errors, and the resident memory of the gunicorn workers at the start, every 10 seconds, and at the end (a growth
+trend shows as a slope in MiB per minute).
 
 Environment: BENCH_LOAD_USERS (default 50), BENCH_LOAD_SECONDS (default 300), BENCH_LOAD_WAIT (most seconds a user
-waits between requests, default 0.2), BENCH_LOAD_WORKERS (gunicorn workers, default 5 = 2 × cores + 1), and
-BENCH_FRESH_DB as for bench_requests.py (whose data set this uses).
+waits between requests, default 0.2), BENCH_LOAD_WORKERS (gunicorn workers, default 5 = 2 × cores + 1).
 """
 
 from __future__ import annotations
@@ -23,8 +22,9 @@ from urllib.parse import quote
 
 import psycopg
 
-from bench.bench_requests import _prepare, _samples, _token
-from bench.common import ROOT, VENV_BIN, gunicorn, time_http, workers_rss_mib
+from bench import dataset
+from bench.bench_requests import _samples, _token
+from bench.common import ROOT, VENV_BIN, gunicorn, session_cookie, time_http, workers_rss_mib
 
 TARGET_RPS = 150
 TARGET_P95_MS = 300
@@ -47,11 +47,9 @@ def _slope_per_minute(points: list[tuple[float, float]]) -> float:
 
 
 def run(env: dict) -> list[dict]:
-    from bench.bench_seed_customers import _session_cookie
-
     users = int(os.environ.get("BENCH_LOAD_USERS", "50"))
     seconds = int(os.environ.get("BENCH_LOAD_SECONDS", "300"))
-    url = _prepare(env["scale"])
+    url = dataset.prepare(env)
     with psycopg.connect(url, autocommit=True) as conn:
         s = _samples(conn, 2000)
         all_active = [
@@ -71,7 +69,7 @@ def run(env: dict) -> list[dict]:
     stamp = str(int(time.time()))
     samples = {
         "stamp": stamp,
-        "clerk_session": _session_cookie(url, "clerk"),
+        "clerk_session": session_cookie(url, "clerk"),
         "token": _token(url, f"load-{stamp}", "ticket:write order:write"),
         "search_keys": s["service_numbers"][:300]
         + s["id_numbers"][:300]
@@ -153,4 +151,8 @@ def run(env: dict) -> list[dict]:
     results.append(_result("  gunicorn workers' memory at start", memory[0][1], "MiB"))
     results.append(_result("  gunicorn workers' memory at end", memory[-1][1], "MiB"))
     results.append(_result("  memory trend (least squares)", _slope_per_minute(memory[1:]), "MiB/min"))
+    # The samples themselves go into the run's JSON file, so a trend can be looked at, not only its slope.
+    env.setdefault("series", {})[f"{label}: gunicorn workers' memory (s, MiB)"] = [
+        [round(t, 1), round(m, 1)] for t, m in memory
+    ]
     return results

@@ -1,15 +1,16 @@
-"""Ordering at scale (issue 4): on the 100,000-customer demo (or 1m), how long taking an order takes through the
-same service as the counter and the API (checks, fees, port reservation, work order, SLA, events, SMS), and the
-dispatch board, the technician's list and an order page over gunicorn."""
+"""Ordering at scale (issue 4): on the run's data set (100,000 customers, or 1m), how long taking an order takes
+through the same service as the counter and the API (checks, fees, port reservation, work order, SLA, events, SMS),
+and the dispatch board, the technician's list and an order page over gunicorn."""
 
 from __future__ import annotations
 
 import http.client
 import re
+import time
 
-from bench.common import gunicorn, manage, percentiles, recreate_database, time_requests
+from bench import dataset
+from bench.common import gunicorn, manage, percentiles, session_cookie, time_requests
 
-SCALES = {"100k": 100_000, "1m": 1_000_000}
 ORDERS = 200
 PAGE_REQUESTS = 100
 
@@ -30,7 +31,7 @@ for i, customer in enumerate(customers):
     kind = i % 2
     request = OrderRequest(order_type="new", customer=customer, offering=broadband if kind else mobile,
                            address=rng.choice(addresses) if kind else None, payment_method="cash",
-                           idempotency_key=f"bench-{{i}}")
+                           idempotency_key=f"bench-{stamp}-{{i}}")
     started = time.perf_counter()
     try:
         intake.order_submit(request=request, actor=clerk)
@@ -48,20 +49,13 @@ def _result(name: str, value: float, unit: str, target: float | None = None) -> 
 
 
 def _session(db_url: str, username: str) -> dict[str, str]:
-    from bench.bench_seed_customers import _session_cookie
-
-    return {"Cookie": f"sessionid={_session_cookie(db_url, username)}"}
+    return {"Cookie": f"sessionid={session_cookie(db_url, username)}"}
 
 
 def run(env: dict) -> list[dict]:
-    customers = SCALES.get(env["scale"], 100_000)
-    db_url = recreate_database("crm_bench_orders")
-    manage(db_url, "migrate", "--noinput")
-    out = manage(db_url, "seed_demo", "--customers", str(customers), "--seed", "1").stdout
-    steps = {name: float(sec) for name, sec in re.findall(r"^  ([\w-]+): ([\d.]+)s$", out, re.M)}
-    results = [_result(f"seed_demo {customers}: {name} step", steps[name], "s")
-               for name in ("network", "ordering-rules", "orders") if name in steps]  # fmt: skip
-    out = manage(db_url, "shell", "-c", SUBMIT_SCRIPT.format(n=ORDERS)).stdout
+    db_url = dataset.prepare(env)
+    results = []
+    out = manage(db_url, "shell", "-c", SUBMIT_SCRIPT.format(n=ORDERS, stamp=int(time.time()))).stdout
     found = re.search(r"SUBMIT n=(\d+) p50=([\d.]+) p95=([\d.]+)", out)
     results.append(
         _result(f"take an order (service, {found.group(1)} new mobile/broadband) p50", float(found.group(2)), "ms")

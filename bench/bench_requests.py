@@ -7,8 +7,8 @@ and as the page, for a customer with a year of history, with their query counts;
 agent by status, 20 a page, shallow and deep offsets and keyset (``after``), with its X-Total-Count; ticket create
 and a broadband new-install order submit over the API (checks, port reservation, work order).
 
-Environment: BENCH_REQUESTS (requests per figure, default 1,000), BENCH_FRESH_DB=1 (generate crm_bench_requests again
-even when it holds the scale's customers), BENCH_WORKERS (gunicorn workers, default 2). Scales: 20k, 100k, 1m.
+Environment: BENCH_REQUESTS (requests per figure, default 1,000), BENCH_WORKERS (gunicorn workers, default 2). The data
+set is the run's (bench/dataset.py; BENCH_FRESH_DB=1 makes it again). Scales: 20k, 100k, 1m.
 """
 
 from __future__ import annotations
@@ -20,18 +20,9 @@ import time
 
 import psycopg
 
-from bench.common import (
-    database_url,
-    gunicorn,
-    manage,
-    percentiles,
-    recreate_database,
-    time_calls,
-    time_http,
-)
+from bench import dataset
+from bench.common import gunicorn, manage, percentiles, session_cookie, time_calls, time_http
 
-SCALES = {"20k": 20_000, "100k": 100_000, "1m": 1_000_000}
-DATABASE = "crm_bench_requests"
 WARM_UP = 30
 HEFEI = "340100"
 TARGETS = {  # p95 in ms at 1M customers on 2 cores (issue 11)
@@ -71,30 +62,6 @@ def _result(name: str, value: float, unit: str, target: float | None = None, raw
 
 def _requests_per_figure() -> int:
     return max(int(os.environ.get("BENCH_REQUESTS", "1000")), 20)
-
-
-def _prepare(scale: str) -> str:
-    """The data set of the scale: crm_bench_requests is kept between runs (bench_load.py uses it too) while it holds
-    the scale's customers, unless BENCH_FRESH_DB=1; otherwise it is generated with seed_demo."""
-    customers = SCALES.get(scale, 100_000)
-    url = database_url(DATABASE)
-    if not os.environ.get("BENCH_FRESH_DB"):
-        try:
-            with psycopg.connect(url) as conn:
-                held = conn.execute("SELECT count(*) FROM customers_customer").fetchone()[0]
-            if customers <= held <= customers * 1.1:
-                manage(url, "migrate", "--noinput")
-                return url
-        except psycopg.Error:
-            pass
-    url = recreate_database(DATABASE)
-    manage(url, "migrate", "--noinput")
-    manage(url, "seed_demo", "--customers", str(customers), "--seed", "1")
-    # What autovacuum does after a bulk load: statistics, and GIN pending lists merged (a fresh bulk insert leaves the
-    # name indexes' new entries in a pending list that every search reads through).
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("VACUUM (ANALYZE)")
-    return url
 
 
 def _samples(conn: psycopg.Connection, n: int) -> dict:
@@ -239,12 +206,10 @@ def _gets(paths: list[str], headers: dict[str, str]) -> list[tuple[str, str, Non
 
 
 def run(env: dict) -> list[dict]:
-    from bench.bench_seed_customers import _session_cookie
-
     n = _requests_per_figure()
-    url = _prepare(env["scale"])
-    clerk = {"Cookie": f"sessionid={_session_cookie(url, 'clerk')}", "HX-Request": "true"}
-    agent = {"Cookie": f"sessionid={_session_cookie(url, 'agent')}"}
+    url = dataset.prepare(env)
+    clerk = {"Cookie": f"sessionid={session_cookie(url, 'clerk')}", "HX-Request": "true"}
+    agent = {"Cookie": f"sessionid={session_cookie(url, 'agent')}"}
     stamp = str(int(time.time()))
     api = {
         "Authorization": f"Bearer {_token(url, f'bench-{stamp}', 'ticket:write order:write customer:read')}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -32,16 +33,41 @@ def recreate_database(name: str) -> str:
     return database_url(name)
 
 
+def var_dir(db_url: str) -> str:
+    """The CRM's var directory (model files, exports) of a benchmark database: one per database, so a model the data
+    set's generation trained is there for every later process that reads it."""
+    path = ROOT / "var" / "bench" / db_url.rsplit("/", 1)[1]
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
 def manage(db_url: str, *args: str) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "CRM_ENV": "development",
         "DATABASE_URL": db_url,
+        "CRM_VAR_DIR": var_dir(db_url),
         "DJANGO_SETTINGS_MODULE": "crm.settings.main",
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
+
+
+def session_cookie(db_url: str, username: str) -> str:
+    out = manage(
+        db_url,
+        "shell",
+        "-c",
+        (
+            "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY;"
+            "from django.contrib.sessions.backends.db import SessionStore; from django.conf import settings;"
+            f"u = get_user_model().objects.get(username='{username}'); s = SessionStore();"
+            "s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0];"
+            "s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create(); print('KEY=' + s.session_key)"
+        ),
+    ).stdout
+    return re.search(r"KEY=(\w+)", out).group(1)
 
 
 def free_port() -> int:
@@ -59,11 +85,21 @@ def gunicorn(db_url: str, *, workers: int = 2, pids: list[int] | None = None) ->
         "CRM_ENV": "development",
         "DEBUG": "0",
         "DATABASE_URL": db_url,
+        "CRM_VAR_DIR": var_dir(db_url),
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "crm.settings.main",
     }
     proc = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "crm.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(workers)],
+        [
+            str(VENV_BIN / "gunicorn"),
+            "crm.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--timeout",
+            "120",
+        ],  # a 50,000-record feed batch on a loaded machine can pass gunicorn's default 30 s
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -105,7 +141,7 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
 
 
 def time_requests(port: int, path: str, n: int, headers: dict[str, str] | None = None) -> list[float]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     samples = []
     for _ in range(n):
         started = time.perf_counter()

@@ -3,8 +3,10 @@
 Usage: make bench [SCALE=100k|1m]   (never part of make test)
        python bench/run.py --scale 20k --only bench_requests,bench_load   (a quick check on a small data set)
 
-Each benchmark module in bench/ named bench_*.py has ``run(env) -> list[dict]`` returning results shaped
-``{"name", "value", "unit", "target", "met", "raw_sql_value"}``; later issues add modules.
+Every benchmark measures the one data set of the scale (bench/dataset.py: generated on first use, kept between runs,
+its generation time reported with the results). Each benchmark module in bench/ named bench_*.py has
+``run(env) -> list[dict]`` returning results shaped ``{"name", "value", "unit", "target", "met", "raw_sql_value"}``
+and calls ``bench.dataset.prepare(env)`` for the data set's URL.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ import json
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import dataset  # noqa: E402
 
 
 def machine() -> str:
@@ -38,7 +43,11 @@ def main() -> int:
     if args.only:
         modules = [m for m in modules if m in args.only.split(",")]
     env = {"scale": args.scale, "root": ROOT}
-    results: list[dict] = []
+    dataset.customers_of(args.scale)  # an unknown scale stops here, before anything is generated
+    started = time.monotonic()
+    print(f"== data set ({args.scale})", flush=True)
+    dataset.prepare(env)
+    results: list[dict] = dataset.generation_results(env)
     for name in modules:
         module = importlib.import_module(f"bench.{name}")
         print(f"== {name}", flush=True)
@@ -51,10 +60,22 @@ def main() -> int:
         raw = "" if r.get("raw_sql_value") is None else f"{r['raw_sql_value']:.3f}"
         target = "" if r.get("target") is None else str(r["target"])
         print(f"{r['name']:<{width}}  {r['value']:>10.3f} {r['unit']:<8} {target:>10}  {met:<4}  {raw}")
+    elapsed = time.monotonic() - started
+    print(f"\nThe whole run took {elapsed / 60:.1f} minutes.")
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     # The load average at the end says how quiet the machine was: figures from a busy machine are not comparable.
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    out = {"time": stamp, "machine": machine(), "load_average": load, "scale": args.scale, "results": results}
+    out = {
+        "time": stamp,
+        "machine": machine(),
+        "load_average": load,
+        "scale": args.scale,
+        "modules": modules,
+        "run_minutes": round(elapsed / 60, 1),
+        "results": results,
+        "dataset": env.get("dataset"),
+        "series": env.get("series", {}),
+    }
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
     (results_dir / f"{stamp}.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
