@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from crm.api.registry import register_api
 from crm.audit.services import audit_record
-from crm.sequences import next_id
+from crm.sequences import insert_numbered
 from crm.sla import selectors as sla_selectors
 from crm.sla.services import SLA_FIELDS, sla_pause, sla_resume, sla_start, sla_stop
 from customers.models import ContactMedium, Customer
@@ -256,11 +256,9 @@ def ticket_open(
     if limit is not None:
         sla_start(obj=ticket, limit=limit, started_at=now)
     ticket.priority = (limit.priority if limit else 0) + (5 if ticket.is_repeat else 0)
-    ticket.pk = next_id(TroubleTicket)
-    ticket.ticket_no = f"T{timezone.localdate():%Y%m%d}{ticket.pk:08d}"
     ticket.risk_reasons = regulator_risk(ticket, now=now)
     ticket.regulator_risk = bool(ticket.risk_reasons)
-    ticket.save(force_insert=True)
+    insert_numbered(ticket, "ticket_no", lambda pk: f"T{timezone.localdate():%Y%m%d}{pk:08d}")
     TicketStatusChange.objects.create(ticket=ticket, to_status=ticket.status, by=owner, note=_("Opened"))
     interaction_record(
         customer=customer, channel=channel, interaction_type=ticket_type, staff=owner, status="open",

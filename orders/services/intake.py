@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from crm.api.registry import register_api
 from crm.api.services import event_publish
 from crm.audit.services import audit_record
-from crm.sequences import next_id
+from crm.sequences import insert_numbered
 from customers.services import interaction_record
 
 from ..eligibility import OrderRequest, blocking, kinds_of, needs_install, order_checks
@@ -170,9 +170,7 @@ def _order_submit(*, request: OrderRequest, actor, override_arrears: bool, key: 
         paid_at=timezone.now() if fee and request.payment_method else None,
         submitted_at=timezone.now(),
     )
-    order.pk = next_id(ProductOrder)
-    order.order_no = f"D{timezone.localdate():%Y%m%d}{order.pk:08d}"
-    order.save(force_insert=True)
+    insert_numbered(order, "order_no", lambda pk: f"D{timezone.localdate():%Y%m%d}{pk:08d}")
     action = ITEM_ACTIONS.get(request.order_type, "modify")
     ProductOrderItem.objects.create(order=order, item_no=1, action=action, offering=request.offering, product=product)
     if needs_install(request):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from crm.accounts.models import OrgUnit
 from crm.audit.services import audit_record
 from crm.messaging.services import sms_send
-from crm.sequences import next_id
+from crm.sequences import insert_numbered
 from crm.sla import selectors as sla_selectors
 from crm.sla.models import ServiceLimit
 from crm.sla.services import SLA_FIELDS, sla_pause, sla_resume, sla_start, sla_stop, sla_sweep
@@ -119,9 +119,7 @@ def _work_order_start(work_order: WorkOrder, *, steps: list, limit, started_at: 
     work_order.priority = limit.priority if limit else 0
     if limit is not None:
         sla_start(obj=work_order, limit=limit, started_at=started_at)
-    work_order.pk = next_id(WorkOrder)
-    work_order.wo_no = f"G{timezone.localdate():%Y%m%d}{work_order.pk:08d}"
-    work_order.save(force_insert=True)
+    insert_numbered(work_order, "wo_no", lambda pk: f"G{timezone.localdate():%Y%m%d}{pk:08d}")
     WorkOrderStep.objects.bulk_create(
         WorkOrderStep(work_order=work_order, seq=s.seq, code=s.code, name=s.name, kind=s.kind,
                       limit_minutes=s.limit_minutes)
