@@ -173,10 +173,7 @@ RAW_360 = [
     "SELECT * FROM callcenter_troubleticket WHERE customer_id = %(id)s AND status NOT IN ('resolved', 'closed')",
     "SELECT * FROM customers_partyinteraction WHERE customer_id = %(id)s ORDER BY occurred_at DESC LIMIT 50",
 ]
-TICKETS_OF_REGION = (
-    "FROM callcenter_troubleticket t JOIN customers_customer c ON c.id = t.customer_id "
-    "WHERE c.region_id = %s AND t.status = %s"
-)
+TICKETS_OF_REGION = "FROM callcenter_troubleticket t WHERE t.region_id = %s AND t.status = %s"
 
 
 def _token(url: str, client: str, scopes: str) -> str:

@@ -82,7 +82,10 @@ def tickets_for_api(user):
     tickets = TroubleTicket.objects.select_related("customer__party", "owner", "product").prefetch_related(
         Prefetch("status_changes", queryset=history)
     )
-    return visibility_scope(user).filter(tickets, region_lookup="customer__region_id", grid_lookup="customer__grid_id")
+    # The ticket's own region and grid (set from the customer's when it is opened), as on the staff pages: the
+    # (status, region) index serves an agent's list, where scoping through the customer joined every customer of the
+    # region (0.5 s a page at a million customers).
+    return visibility_scope(user).filter(tickets)
 
 
 # --- Writes: the service, then the hub event, in one transaction -------------------------------------------------

@@ -40,14 +40,15 @@ def planner_estimate(queryset) -> int | None:
     """PostgreSQL's estimate of the rows ``queryset`` returns (EXPLAIN, nothing executed); None elsewhere."""
     if connections[queryset.db].vendor != "postgresql":
         return None
-    plan = json.loads(queryset.order_by().explain(format="json"))
+    plan = json.loads(queryset.order_by().select_related(None).explain(format="json"))
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def bounded_count(queryset, limit: int) -> tuple[int, bool]:
     """(total, estimated): the exact count up to ``limit`` rows, and past it the planner's estimate (never below
     ``limit + 1``, since that many rows were seen). Where no estimate exists (SQLite), the exact count."""
-    seen = queryset.order_by()[: limit + 1].count()
+    queryset = queryset.order_by().select_related(None)  # a count needs no joined rows that no filter reads
+    seen = queryset[: limit + 1].count()
     if seen <= limit:
         return seen, False
     estimate = planner_estimate(queryset)
