@@ -48,10 +48,27 @@ def main() -> int:
     print(f"== data set ({args.scale})", flush=True)
     dataset.prepare(env)
     results: list[dict] = dataset.generation_results(env)
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    results_dir = ROOT / "bench" / "results"
+    results_dir.mkdir(exist_ok=True)
+    partial = results_dir / f"{stamp}.partial.json"
+
+    def document(finished: list[str]) -> dict:
+        elapsed = time.monotonic() - started
+        # The load average says how quiet the machine was: figures from a busy machine are not comparable.
+        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+        return {"time": stamp, "machine": machine(), "load_average": load, "scale": args.scale, "modules": finished,
+                "run_minutes": round(elapsed / 60, 1), "results": results, "dataset": env.get("dataset"),
+                "series": env.get("series", {})}  # fmt: skip
+
+    finished: list[str] = []
     for name in modules:
         module = importlib.import_module(f"bench.{name}")
         print(f"== {name}", flush=True)
         results.extend(module.run(env))
+        finished.append(name)
+        # What is measured so far survives a run stopped part-way (a 1m run takes an hour).
+        partial.write_text(json.dumps(document(finished), indent=2, ensure_ascii=False))
     width = max((len(r["name"]) for r in results), default=10)
     print()
     print(f"{'benchmark':<{width}}  {'value':>10} {'unit':<8} {'target':>10}  met   raw SQL")
@@ -60,27 +77,12 @@ def main() -> int:
         raw = "" if r.get("raw_sql_value") is None else f"{r['raw_sql_value']:.3f}"
         target = "" if r.get("target") is None else str(r["target"])
         print(f"{r['name']:<{width}}  {r['value']:>10.3f} {r['unit']:<8} {target:>10}  {met:<4}  {raw}")
-    elapsed = time.monotonic() - started
-    print(f"\nThe whole run took {elapsed / 60:.1f} minutes.")
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-    # The load average at the end says how quiet the machine was: figures from a busy machine are not comparable.
-    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    out = {
-        "time": stamp,
-        "machine": machine(),
-        "load_average": load,
-        "scale": args.scale,
-        "modules": modules,
-        "run_minutes": round(elapsed / 60, 1),
-        "results": results,
-        "dataset": env.get("dataset"),
-        "series": env.get("series", {}),
-    }
-    results_dir = ROOT / "bench" / "results"
-    results_dir.mkdir(exist_ok=True)
+    out = document(finished)
+    print(f"\nThe whole run took {out['run_minutes']} minutes.")
     (results_dir / f"{stamp}.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
     (results_dir / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    print(f"\nMachine: {out['machine']}, load average {load}")
+    partial.unlink(missing_ok=True)
+    print(f"\nMachine: {out['machine']}, load average {out['load_average']}")
     print(f"Wrote bench/results/{stamp}.json and bench/results/latest.json")
     return 0
 
