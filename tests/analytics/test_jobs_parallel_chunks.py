@@ -32,7 +32,7 @@ def _probe_chunk(job: AnalyticsJob, lo: int, hi: int) -> int:
 register(JobSpec(kind=PROBE, run_chunk=_probe_chunk, plan=lambda job: [(0, 1), (1, 2)]))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_running_chunk_does_not_lock_its_job():
     SEEN.clear()
     job = AnalyticsJob.objects.create(kind=PROBE, run_key="probe", as_of=AS_OF)
