@@ -9,7 +9,7 @@ from billing_sync.models import FeedBatch, UsageMonthly, UsageRecord
 from billing_sync.services import feeds
 from billing_sync.services.feeds import feed_batch_load
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_the_same_batch_at_the_same_moment_loads_once(people, subscribe, monkeypatch):

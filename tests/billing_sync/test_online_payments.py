@@ -104,7 +104,7 @@ def test_the_simulated_provider_page_is_closed_unless_allowed(client, people, ma
     assert online.state == "pending"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_notifications_at_once_post_one_payment(people):
     online, _url = online_payment_start(account=people["zhang"].accounts.get(), amount="45")
     payload, errors = _notice(online), []

@@ -74,7 +74,7 @@ def test_billing_reported_payments_are_not_echoed_back(people, make_bill):
     assert not Event.objects.filter(event_type="PaymentCreateEvent").exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_payments_at_once_never_pay_the_same_bill_twice(people, make_bill):
     account = people["zhang"].accounts.get()
     bill = make_bill(account, "100.00")

@@ -17,7 +17,7 @@ from customers.models import Customer
 
 from ..analytics.dash_h7_fixtures import client_for, make_customer
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", REPLICA])
 
 
 @pytest.fixture(scope="module", autouse=True)
