@@ -55,7 +55,9 @@ def test_manager_drills_down_to_a_late_work_order_and_exports_the_list(
     page.click("[data-nav=dashboards]")
     page.click("[data-testid=dashboard-ops]")
     page.wait_for_selector("[data-testid=table-breakdown]")
-    assert page.locator("[data-testid=chart-on_time] canvas").count() == 1  # ECharts drew the on-time chart
+    # ECharts draws after the page's scripts load, so wait for its canvas rather than count at once
+    page.wait_for_selector("[data-testid=chart-on_time] canvas", state="attached", timeout=10_000)
+    assert page.locator("[data-testid=chart-on_time] canvas").count() == 1
     screenshot(page, "ops-dashboard-province")
 
     # province → region → grid → team, each by its row in the breakdown table
