@@ -59,14 +59,18 @@ def main() -> int:
         load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
         return {"time": stamp, "machine": machine(), "load_average": load, "scale": args.scale, "modules": finished,
                 "run_minutes": round(elapsed / 60, 1), "results": results, "dataset": env.get("dataset"),
-                "series": env.get("series", {})}  # fmt: skip
+                "series": env.get("series", {}), "module_minutes": module_minutes}  # fmt: skip
 
     finished: list[str] = []
+    module_minutes = {"data set": round((time.monotonic() - started) / 60, 1)}
     for name in modules:
         module = importlib.import_module(f"bench.{name}")
         print(f"== {name}", flush=True)
+        module_started = time.monotonic()
         results.extend(module.run(env))
         finished.append(name)
+        module_minutes[name] = round((time.monotonic() - module_started) / 60, 1)
+        print(f"   {name}: {module_minutes[name]} min", flush=True)
         # What is measured so far survives a run stopped part-way (a 1m run takes an hour).
         partial.write_text(json.dumps(document(finished), indent=2, ensure_ascii=False))
     width = max((len(r["name"]) for r in results), default=10)
@@ -78,7 +82,8 @@ def main() -> int:
         target = "" if r.get("target") is None else str(r["target"])
         print(f"{r['name']:<{width}}  {r['value']:>10.3f} {r['unit']:<8} {target:>10}  {met:<4}  {raw}")
     out = document(finished)
-    print(f"\nThe whole run took {out['run_minutes']} minutes.")
+    parts = ", ".join(f"{name} {minutes}" for name, minutes in module_minutes.items())
+    print(f"\nThe whole run took {out['run_minutes']} minutes ({parts}).")
     (results_dir / f"{stamp}.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
     (results_dir / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     partial.unlink(missing_ok=True)

@@ -101,61 +101,29 @@ class SeedContext:
         return _bulk_create(model, columns, rows)
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value: object) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    return str(value)
-
-
 def _json_text(value: object) -> str:
     return "[]" if value == [] else json.dumps(value, ensure_ascii=False)
 
 
-def _copy_converter(field: models.Field) -> Callable[[object], str]:
-    """The COPY text of one column's values, chosen once per column: the generic ``_copy_text`` tests every type
-    for every value, which is most of a million-row step's time."""
-    escapes = _COPY_ESCAPES
-    if isinstance(field, models.JSONField):
-        return lambda v: _json_text(v).translate(escapes)  # None is JSON null, as before
-    if isinstance(field, models.BooleanField):
-        return lambda v: "\\N" if v is None else ("t" if v else "f")
-    if isinstance(field, (models.IntegerField, models.AutoField, models.ForeignKey, models.DecimalField)):
-        return lambda v: "\\N" if v is None else str(v)
-    if isinstance(field, (models.CharField, models.TextField)):
-        return lambda v: v.translate(escapes) if v.__class__ is str else _copy_text(v)
-    return _copy_text  # dates and times (objects or ready-made text), and anything else
-
-
 def _copy_postgres(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
-    """COPY in text format, built in Python and sent in blocks: several times faster than row-by-row adaptation."""
+    """COPY in text format, each row formatted by psycopg's C row writer (the billing step took a tenth or more
+    longer building the text in Python). Values go as they are (text the generator made ready, numbers, dates,
+    times, None); JSON columns become their JSON text first, as the row writer would send a list as an array."""
     fields = {f.attname: f for f in model._meta.concrete_fields}
     db_columns = ", ".join(f'"{fields[c].column}"' for c in columns)
-    converters = [_copy_converter(fields[c]) for c in columns]
+    json_columns = [i for i, c in enumerate(columns) if isinstance(fields[c], models.JSONField)]
     count = 0
-    block: list[str] = []
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
         with raw.copy(f'COPY "{model._meta.db_table}" ({db_columns}) FROM STDIN') as copy:
+            write_row = copy.write_row
             for row in rows:
-                block.append("\t".join([convert(v) for convert, v in zip(converters, row, strict=True)]))
+                if json_columns:
+                    row = list(row)
+                    for i in json_columns:
+                        row[i] = _json_text(row[i])
+                write_row(row)
                 count += 1
-                if len(block) >= 5000:
-                    copy.write("\n".join(block) + "\n")
-                    block.clear()
-            if block:
-                copy.write("\n".join(block) + "\n")
     return count
 
 
