@@ -17,7 +17,7 @@ from billing_sync.models import FeedBatch, Payment, UsageRecord
 from customers.models import Customer
 from orders.models import Product
 
-from ..sql import array, epoch_seconds, in_list, local_date, local_midnight, to_date, ts
+from ..sql import array, epoch_seconds, in_list, is_postgres, local_date, local_midnight, to_date, ts
 from .detectors import USAGE_COLUMNS
 
 USAGE = UsageRecord._meta.db_table
@@ -40,6 +40,24 @@ class Scope:
         return f"{alias}.customer_id >= %s AND {alias}.customer_id < %s", [self.lo, self.hi]
 
 
+def _usage_of(scope: Scope, condition: str, params: list) -> tuple[str, list]:
+    """``FROM ... WHERE ...``: the usage records ``u`` meeting ``condition`` (its ``params``) of the scope's
+    subscriptions, each joined to its subscription ``p``.
+
+    For a batch's listed subscriptions on PostgreSQL, one (product_id, started_at) index range per subscription,
+    whatever the planner believes about the day: right after a feed loads a day, the statistics say the day is
+    empty, and the plan it then chose drove the join by the day and compared every record with every listed
+    subscription (50 seconds for a batch of 50,000 records at 10,000 customers; half a second this way)."""
+    if scope.product_ids is not None and is_postgres():
+        # OFFSET 0 keeps the subquery per subscription (the planner would otherwise flatten it into one join)
+        lateral = f"SELECT * FROM {USAGE} u WHERE u.product_id = s.id AND {condition} OFFSET 0"  # noqa: S608
+        source = f"FROM unnest(%s::bigint[]) AS s(id) CROSS JOIN LATERAL ({lateral}) u JOIN {PRODUCT} p ON p.id = s.id"
+        return source, [array(scope.product_ids), *params]
+    where, scope_params = scope.sql()
+    source = f"FROM {USAGE} u JOIN {PRODUCT} p ON p.id = u.product_id WHERE {condition} AND {where}"
+    return source, [*params, *scope_params]
+
+
 def day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     """The local day as [start, end) aware datetimes."""
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
@@ -57,14 +75,13 @@ def _frame(sql: str, params: list, columns: list[str]) -> pd.DataFrame:
 def load_usage_day(day: datetime.date, scope: Scope) -> pd.DataFrame:
     """The day's usage records of the scope's subscriptions (USAGE_COLUMNS), owner as the subscription says now."""
     start, end = day_bounds(day)
-    where, params = scope.sql()
+    source, params = _usage_of(scope, "u.started_at >= %s AND u.started_at < %s", [ts(start), ts(end)])
     sql = f"""
         SELECT u.product_id, p.customer_id, u.service_number, {epoch_seconds("u.started_at")},
                u.usage_type, u.outgoing, u.other_number, u.duration_s, u.volume_kb, u.cell_id, CAST(u.charge AS float8)
-        FROM {USAGE} u JOIN {PRODUCT} p ON p.id = u.product_id
-        WHERE u.started_at >= %s AND u.started_at < %s AND {where}
-    """  # noqa: S608 - table names from models, values as parameters
-    frame = _frame(sql, [ts(start), ts(end), *params], USAGE_COLUMNS)
+        {source}
+    """
+    frame = _frame(sql, params, USAGE_COLUMNS)
     return usage_dtypes(frame)
 
 
@@ -91,15 +108,15 @@ def load_baseline_daily(day: datetime.date, scope: Scope, *, window_days: int) -
     """Outbound voice minutes per subscription and local day over the ``window_days`` before ``day``."""
     start, _end = day_bounds(day - datetime.timedelta(days=window_days))
     end, _next = day_bounds(day)
-    where, params = scope.sql()
+    condition = "u.started_at >= %s AND u.started_at < %s AND u.usage_type = 'voice' AND u.outgoing"
+    source, params = _usage_of(scope, condition, [ts(start), ts(end)])
     sql = f"""
         SELECT u.product_id, {local_date("u.started_at", timezone.get_current_timezone_name())} AS day,
                SUM(u.duration_s) / 60.0
-        FROM {USAGE} u JOIN {PRODUCT} p ON p.id = u.product_id
-        WHERE u.started_at >= %s AND u.started_at < %s AND u.usage_type = 'voice' AND u.outgoing AND {where}
+        {source}
         GROUP BY 1, 2
-    """  # noqa: S608
-    frame = _frame(sql, [ts(start), ts(end), *params], ["product_id", "day", "minutes"])
+    """
+    frame = _frame(sql, params, ["product_id", "day", "minutes"])
     return frame.astype({"product_id": "int64", "minutes": "float32"}) if not frame.empty else frame
 
 

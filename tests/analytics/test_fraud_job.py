@@ -193,3 +193,28 @@ def test_a_usage_batch_runs_the_fast_rules_on_its_lines(fraud_rules, lines):
     }
     # and a second delivery of the task changes nothing
     assert fraud_batch_check(batch_id=batch.pk) == 2 and FraudAlert.objects.count() == 2
+
+
+def test_a_batch_reads_its_lines_usage_as_the_daily_run_reads_the_customers(day_of_usage):
+    """The batch check reads through the listed subscriptions (one index range each on PostgreSQL); it must find
+    exactly the records and voice minutes the daily run finds through the customers' range for those lines."""
+    from analytics.fraud.loader import Scope, load_baseline_daily, load_usage_day
+
+    box, ordinary = day_of_usage["box"], day_of_usage["ordinary"]
+    usage_rows_create(normal_day(box.pk, day=DAY - datetime.timedelta(days=3)), products={box.pk: box})
+    listed = Scope(product_ids=(box.pk, ordinary.pk))
+    everyone = Scope(lo=0, hi=10**9)
+    by_line = load_usage_day(DAY, listed).sort_values(["product_id", "started_s"]).reset_index(drop=True)
+    all_lines = load_usage_day(DAY, everyone)
+    expected = all_lines[all_lines["product_id"].isin([box.pk, ordinary.pk])]
+    expected = expected.sort_values(["product_id", "started_s"]).reset_index(drop=True)
+    assert len(by_line) == len(sim_box_day(box.pk)) + len(normal_day(ordinary.pk))
+    assert by_line[["product_id", "customer_id", "started_s", "duration_s"]].equals(
+        expected[["product_id", "customer_id", "started_s", "duration_s"]]
+    )
+    baseline = load_baseline_daily(DAY + datetime.timedelta(days=1), listed, window_days=10)
+    whole = load_baseline_daily(DAY + datetime.timedelta(days=1), everyone, window_days=10)
+    assert set(baseline["product_id"]) == {box.pk, ordinary.pk}
+    assert baseline.sort_values(["product_id", "day"])["minutes"].tolist() == (
+        whole[whole["product_id"].isin([box.pk, ordinary.pk])].sort_values(["product_id", "day"])["minutes"].tolist()
+    )
