@@ -206,10 +206,18 @@ def score_run(job, lo: int, hi: int) -> int:
         return 0
     now = customers_now(lo, hi).set_index("customer_id")
     explained = [name for name in model.features if name not in IDENTITY]  # who they are is never a reason
-    probability, contribution = model_contributions(model, frame, explained)
-    with translation.override(settings.LANGUAGE_CODE):
-        reasons = top_reasons(frame, contribution)
+    probability, _none = model_contributions(model, frame, [])
     bands = risk_band(probability, high=float(job.result["band_high"]), medium=float(job.result["band_medium"]))
+    # Reasons for the customers at risk (medium and high bands: the retention lists and the agents' prompts); what
+    # nudges a low risk a little is nothing to act on, and explaining every customer was most of a run's time.
+    at_risk = np.flatnonzero(bands != "low")
+    reasons: list[list[dict]] = [[] for _ in range(len(frame))]
+    if len(at_risk):
+        risky = frame.iloc[at_risk]
+        _p, contribution = model_contributions(model, risky, explained)
+        with translation.override(settings.LANGUAGE_CODE):
+            for i, why in zip(at_risk, top_reasons(risky, contribution), strict=True):
+                reasons[i] = why
     probability = np.clip(np.round(probability, 4), 0, 1)
     rows = pd.DataFrame(
         {

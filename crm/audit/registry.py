@@ -17,8 +17,13 @@ _BEFORE_ATTR = "_audit_before"
 
 
 def register(model: type[models.Model], *, exclude: tuple[str, ...] = ()) -> type[models.Model]:
-    """Audit every write of ``model`` (usable as a decorator); ``exclude`` names fields left out of diffs."""
+    """Audit every write of ``model`` (usable as a decorator); ``exclude`` names fields left out of diffs.
+
+    The delete signal is connected for the registered models only: a listener for every model would make Django
+    fetch each row of any other model's QuerySet.delete() to send it (a re-scored month's 100,000 churn scores
+    were read into objects before they were deleted)."""
     _registry[model] = tuple(exclude)
+    post_delete.connect(_on_post_delete, sender=model, dispatch_uid=f"crm.audit.post_delete.{model._meta.label}")
     return model
 
 
@@ -61,4 +66,3 @@ def _on_post_delete(sender, instance, **kwargs) -> None:
 def connect_signals() -> None:
     pre_save.connect(_on_pre_save, dispatch_uid="crm.audit.pre_save")
     post_save.connect(_on_post_save, dispatch_uid="crm.audit.post_save")
-    post_delete.connect(_on_post_delete, dispatch_uid="crm.audit.post_delete")

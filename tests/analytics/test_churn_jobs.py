@@ -73,6 +73,10 @@ def test_training_saves_a_calibrated_model_with_out_of_time_quality_then_scoring
     row = scores.get(customer=top)
     assert row.reasons[0]["feature"] and row.reasons[0]["contribution"] > 0
     assert row.region_id == top.region_id
+    # reasons are given to the customers at risk (medium and high bands); a low risk has none to act on
+    assert scores.filter(band="low").exists() and not scores.filter(band="low").exclude(reasons=[]).exists()
+    risky = scores.exclude(band="low")
+    assert risky.exists() and sum(1 for r in risky.values_list("reasons", flat=True) if r) >= risky.count() * 0.8
 
     # A chunk that runs again replaces its rows
     before = scores.count()

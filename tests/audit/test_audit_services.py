@@ -28,6 +28,23 @@ def test_create_update_delete_are_audited_with_before_and_after(hefei):
     assert {e.request_id for e in entries} == {"req-1"}
 
 
+def test_a_queryset_delete_is_audited_row_by_row_only_for_audited_models(hefei):
+    """Deleting an audited model's rows in bulk still writes one entry a row; any other model's bulk delete is one
+    DELETE statement (Django reads the rows first only for a model with delete listeners)."""
+    from django.db.models.deletion import Collector
+
+    from analytics.models import ChurnScore
+
+    OrgUnit.objects.create(code="U3", name="甲", kind=OrgUnit.Kind.OWN_HALL, region=hefei)
+    OrgUnit.objects.create(code="U4", name="乙", kind=OrgUnit.Kind.OWN_HALL, region=hefei)
+    OrgUnit.objects.filter(code__in=["U3", "U4"]).delete()
+    deleted = AuditEntry.objects.filter(object_type="accounts.orgunit", action="delete")
+    assert sorted(e.changes["code"][0] for e in deleted) == ["U3", "U4"]
+    collector = Collector(using="default")
+    assert collector.can_fast_delete(ChurnScore.objects.all())
+    assert not collector.can_fast_delete(OrgUnit.objects.all())
+
+
 def test_save_without_change_writes_no_entry(hefei):
     unit = OrgUnit.objects.create(code="U2", name="n", kind=OrgUnit.Kind.OWN_HALL, region=hefei)
     before = AuditEntry.objects.count()
