@@ -16,7 +16,7 @@ from bench import dataset
 from bench.common import gunicorn, manage, percentiles, session_cookie, time_requests
 
 IMPORT_ROWS = 50_000
-PAGE_REQUESTS = 200
+PAGE_REQUESTS = 60
 
 
 def _result(name: str, value: float, unit: str, target: float | None = None, *, lower_is_better: bool = True) -> dict:

@@ -11,8 +11,8 @@ import time
 from bench import dataset
 from bench.common import gunicorn, manage, percentiles, session_cookie, time_requests
 
-ORDERS = 200
-PAGE_REQUESTS = 100
+ORDERS = 100
+PAGE_REQUESTS = 40
 
 SUBMIT_SCRIPT = r"""
 import random, time, statistics
