@@ -384,6 +384,8 @@ class _Generator:
                 ticket.responded_at = min(self.now, opened + datetime.timedelta(minutes=rng.randint(5, 60)))
             return
         span = (ticket.due_at - opened) if ticket.due_at else datetime.timedelta(hours=24)
+        if ticket.late and ticket.due_at is None:  # no service limit applies: nothing to be late against
+            ticket.late = False
         if ticket.late:
             resolved = ticket.due_at + datetime.timedelta(minutes=rng.randint(30, 2880))
         else:

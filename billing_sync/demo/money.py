@@ -174,6 +174,8 @@ class MoneyPlanner:
         if bill.paid == bill.amount:
             bill.settled_at = paid_at
         options = CHANNELS.get(account.method, CHANNELS["cash"])
+        if account.method == "bank_debit" and paid_at.date() != bill.due_date:
+            options = CHANNELS["cash"]  # the bank's run on the due date failed: paid later at a counter or an agent
         channel, method, _w = rng.choices(options, weights=[w for _c, _m, w in options])[0]
         self.payments.append(
             (f"BP{month_code(bill.month)}{account.id:010d}", "", account.id,
