@@ -69,7 +69,7 @@ def _result(name: str, value: float, unit: str, target: float | None = None, *, 
 
 def _workers_run(env: dict, kind: str, as_of: str, params: dict, concurrency: int) -> float:
     """Time a job from enqueue to done with one Celery worker process of ``concurrency`` children."""
-    broker = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    broker = common.BROKER_URL
     wenv = {**env, "REDIS_URL": broker, "CELERY_TASK_ALWAYS_EAGER": "0"}
     subprocess.run(["redis-cli", "-u", broker, "flushdb"], check=False, capture_output=True)
     log = Path(tempfile.mkstemp(prefix=f"bench-worker{concurrency}-", suffix=".log")[1])

@@ -2,7 +2,8 @@
 gunicorn (JSON and CSV bodies, 50,000 records a batch, validation + COPY into staging + insert into the month
 partition + monthly totals), next to a raw psycopg COPY of as many rows straight into the same partitioned table in
 the same run. Also: re-sending a loaded batch (idempotent answer) and the same rows under a new batch id (every
-record recognised as a duplicate).
+record recognised as a duplicate). gunicorn runs with a broker (BENCH_REDIS_URL), as deployed: the fast fraud rules
+the feed queues after its commit are timed on their own, as a worker runs them, over one loaded batch.
 
 On the run's data set (bench/dataset.py), into yesterday's partition beside the day's generated records; batch ids
 and record keys carry the run's time, and the benchmark deletes the records it wrote when it is done (the monthly
@@ -17,12 +18,13 @@ import io
 import json
 import random
 import re
+import subprocess
 import time
 
 import psycopg
 
 from bench import dataset
-from bench.common import gunicorn, manage
+from bench.common import BROKER_URL, gunicorn, manage
 
 BATCH = 50_000
 BATCHES = 4  # per body format
@@ -89,14 +91,32 @@ def _post(conn, token: str, path: str, body: str, content_type: str) -> tuple[in
     return response.status, answer, time.perf_counter() - started
 
 
+FRAUD_CHECK = """
+import time
+from analytics.fraud.services import fraud_batch_check
+from billing_sync.models import FeedBatch
+batch = FeedBatch.objects.get(client_batch_id="{batch}")
+started = time.perf_counter()
+alerts = fraud_batch_check(batch_id=batch.pk)
+print(f"FRAUD {{time.perf_counter() - started:.3f}} {{alerts}}")
+"""
+
+
 def run(env: dict) -> list[dict]:
     db_url = dataset.prepare(env)
     run_id = f"b{int(time.time())}"
     try:
-        return _measure(db_url, run_id)
+        results = _measure(db_url, run_id)
+        # The fast fraud rules over one loaded batch: queued by the feed after commit, run here as a worker would.
+        out = manage(db_url, "shell", "-c", FRAUD_CHECK.format(batch=f"{run_id}-json-0")).stdout
+        seconds, _alerts = re.search(r"FRAUD ([\d.]+) (\d+)", out).groups()
+        results.append(_result(f"fast fraud rules over one {BATCH:,}-record batch (a worker's task)",
+                               round(float(seconds), 2), "s"))  # fmt: skip
+        return results
     finally:
         with psycopg.connect(db_url, autocommit=True) as pg:
             pg.execute("DELETE FROM billing_sync_usagerecord WHERE record_key LIKE %s", [f"{run_id}-%"])
+        subprocess.run(["redis-cli", "-u", BROKER_URL, "flushdb"], check=False, capture_output=True)
 
 
 def _measure(db_url: str, run_id: str) -> list[dict]:
@@ -106,7 +126,11 @@ def _measure(db_url: str, run_id: str) -> list[dict]:
     day = datetime.date.today() - datetime.timedelta(days=1)
     timings: dict[str, float] = {"json": 0.0, "csv": 0.0}
     loaded = {"json": 0, "csv": 0}
-    with gunicorn(db_url, workers=1) as port:
+    # With a broker, as deployed: the feed answers after its commit and the fast fraud rules it queues wait for a
+    # worker (timed on their own below); without one, Celery would run them inside the request.
+    broker = {"REDIS_URL": BROKER_URL, "CELERY_TASK_ALWAYS_EAGER": "0"}
+    subprocess.run(["redis-cli", "-u", BROKER_URL, "flushdb"], check=False, capture_output=True)
+    with gunicorn(db_url, workers=1, extra_env=broker) as port:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
         for fmt in ("json", "csv"):
             for b in range(BATCHES):

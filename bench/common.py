@@ -76,9 +76,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# The Redis database benchmarks use as a Celery broker (flushed by the benchmarks that use it).
+BROKER_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
 @contextlib.contextmanager
-def gunicorn(db_url: str, *, workers: int = 2, pids: list[int] | None = None) -> Iterator[int]:
-    """A gunicorn on a free local port (yielded); ``pids`` receives the master's pid, for reading workers' memory."""
+def gunicorn(
+    db_url: str, *, workers: int = 2, pids: list[int] | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[int]:
+    """A gunicorn on a free local port (yielded); ``pids`` receives the master's pid, for reading workers' memory;
+    ``extra_env`` adds settings (a broker, say)."""
     port = free_port()
     env = {
         **os.environ,
@@ -88,6 +95,7 @@ def gunicorn(db_url: str, *, workers: int = 2, pids: list[int] | None = None) ->
         "CRM_VAR_DIR": var_dir(db_url),
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "crm.settings.main",
+        **(extra_env or {}),
     }
     proc = subprocess.Popen(
         [
