@@ -20,7 +20,7 @@ def register(model: type[models.Model], *, exclude: tuple[str, ...] = ()) -> typ
     """Audit every write of ``model`` (usable as a decorator); ``exclude`` names fields left out of diffs.
 
     The delete signal is connected for the registered models only: a listener for every model would make Django
-    fetch each row of any other model's QuerySet.delete() to send it (a re-scored month's 100,000 churn scores
+    fetch each row of any other model's QuerySet.delete() to send it (a re-scored month's 91,000 churn scores
     were read into objects before they were deleted)."""
     _registry[model] = tuple(exclude)
     post_delete.connect(_on_post_delete, sender=model, dispatch_uid=f"crm.audit.post_delete.{model._meta.label}")
