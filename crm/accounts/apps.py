@@ -14,10 +14,12 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from crm.audit import registry
 
-        from . import models, services
+        from . import models, principal, services
 
         for model in (models.Region, models.Area, models.Grid, models.OrgUnit, models.StaffProfile):
             registry.register(model)
+
+        principal.connect_signals()  # a staff member's cached profile and permissions follow their changes
 
         # Keep the role groups in step with roles.py after every migrate (the data migration makes them first).
         post_migrate.connect(services.sync_role_groups_after_migrate, sender=self)

@@ -121,3 +121,11 @@ class LockoutModelBackend(ModelBackend):
         if user is None:
             login_failure_record(username, ip=ip)
         return user
+
+    def get_user(self, user_id):
+        """The session's user, read fresh (active, password hash), with its profile and permissions from the cache."""
+        from .principal import principal_attach
+
+        user = super().get_user(user_id)
+        principal_attach(user)
+        return user

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from crm.lookups import AnyOf
 from customers.models import BillingAccount
 from orders.models import Product
 
@@ -74,7 +75,7 @@ def _subscriptions(numbers: set[str]) -> dict[str, list[tuple]]:
     three ids as COPY text). A subscription without its own account is billed to its customer's first account."""
     found: dict[str, list[tuple]] = defaultdict(list)
     rows = list(
-        Product.objects.filter(service_number__in=list(numbers)).values_list(
+        Product.objects.filter(AnyOf(F("service_number"), list(numbers))).values_list(
             "service_number", "pk", "customer_id", "billing_account_id", "status", "start_date", "termination_date"
         )
     )
