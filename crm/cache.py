@@ -13,7 +13,7 @@ import threading
 import time
 from functools import wraps
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("crm.cache")
@@ -76,12 +76,30 @@ def _missing_for_incr(key, *args, **kwargs):
     raise ValueError(f"Key '{key}' not found")  # what Django's incr() says of a missing key
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's Redis cache client keeping one ``redis.Redis`` per connection pool. Django's makes a new one for every
+    cache call, building its 170 response callbacks each time (about 0.3 ms): two to four times a staff request
+    (the session, the staff principal, the API throttle). A ``redis.Redis`` is safe to share between threads."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
+        if client is None:
+            client = self._clients[pool] = self._client(connection_pool=pool)
+        return client
+
+
 class TolerantRedisCache(RedisCache):
     """Django's RedisCache with short socket timeouts whose Redis errors are logged and read as cache misses."""
 
     def __init__(self, server, params):
         params = {**params, "OPTIONS": {**DEFAULT_OPTIONS, **params.get("OPTIONS", {})}}
         super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
         self._location_key = ",".join(self._servers)
 
     add = _tolerant(lambda *a, **k: False)(RedisCache.add)
