@@ -34,6 +34,32 @@ def machine() -> str:
     return f"{platform.machine()} {cores} cores {mem_gib:.0f} GiB, {system}, Python {platform.python_version()}"
 
 
+def calibration(url: str) -> list[dict]:
+    """The machine's speed on fixed work, so runs on different machines can be compared: the same code ran 1.85-2.9x
+    slower on some of this project's machines than on others, raw SQL included. Best of 5 each."""
+    import psycopg
+
+    def best(func, n: int = 5) -> float:
+        times = []
+        for _ in range(n):
+            started = time.perf_counter()
+            func()
+            times.append((time.perf_counter() - started) * 1000)
+        return min(times)
+
+    python_ms = best(lambda: sum(i * i % 7 for i in range(2_000_000)))
+    with psycopg.connect(url, autocommit=True) as conn:
+        round_trip_ms = best(lambda: [conn.execute("SELECT 1").fetchone() for _ in range(1000)]) / 1000
+        series_ms = best(lambda: conn.execute("SELECT count(*) FROM generate_series(1, 3000000)").fetchone())
+    row = lambda name, value: {"name": name, "value": round(value, 3), "unit": "ms", "target": None,  # noqa: E731
+                               "met": None, "raw_sql_value": None}  # fmt: skip
+    return [
+        row("machine: Python, 2 million iterations of a generator sum", python_ms),
+        row("machine: PostgreSQL SELECT 1 round trip", round_trip_ms),
+        row("machine: PostgreSQL count(*) over generate_series(1, 3 million)", series_ms),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", default="100k", help="data-set size: 100k or 1m; 20k for a quick run")
@@ -46,8 +72,9 @@ def main() -> int:
     dataset.customers_of(args.scale)  # an unknown scale stops here, before anything is generated
     started = time.monotonic()
     print(f"== data set ({args.scale})", flush=True)
-    dataset.prepare(env)
-    results: list[dict] = dataset.generation_results(env)
+    url = dataset.prepare(env)
+    results: list[dict] = calibration(url) + dataset.generation_results(env)
+    print("   " + "; ".join(f"{r['name'].removeprefix('machine: ')} {r['value']} ms" for r in results[:3]), flush=True)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
