@@ -130,12 +130,10 @@ def _work_order_start(work_order: WorkOrder, *, steps: list, limit, started_at: 
 
 
 def _advance(work_order: WorkOrder, *, actor) -> None:
-    """Open the next step; automatic steps run and complete at once; stop at the first step people must do."""
-    while True:
-        step = work_order.steps.filter(state=WorkOrderStep.State.WAITING).order_by("seq").first()
-        if step is None:
-            _work_order_complete(work_order)
-            return
+    """Open the next step; automatic steps run and complete at once; stop at the first step people must do.
+
+    The waiting steps are read once: a step's effect changes the subscription, ports and order, never the steps."""
+    for step in work_order.steps.filter(state=WorkOrderStep.State.WAITING).order_by("seq"):
         now = timezone.now()
         step.state, step.opened_at = WorkOrderStep.State.OPEN, now
         step.due_at = now + datetime.timedelta(minutes=step.limit_minutes) if step.limit_minutes else None
@@ -147,6 +145,7 @@ def _advance(work_order: WorkOrder, *, actor) -> None:
         STEP_EFFECTS.get(step.code, _no_effect)(work_order.order, work_order, step)
         step.state, step.completed_at, step.completed_by = WorkOrderStep.State.COMPLETED, timezone.now(), actor
         step.save(update_fields=["state", "completed_at", "completed_by"])
+    _work_order_complete(work_order)
 
 
 def _work_order_complete(work_order: WorkOrder) -> None:
@@ -306,8 +305,11 @@ def work_order_auto_assign(
     teams = teams_covering(work_order.grid_id, work_order.region_id)
     if not teams or (only_if_single and len(teams) != 1):
         return None
-    load = team_load([t.pk for t in teams])
-    team = min(teams, key=lambda t: (load.get(t.pk, 0), t.code))
+    if len(teams) == 1:
+        team = teams[0]  # no choice to make: its load is not read
+    else:
+        load = team_load([t.pk for t in teams])
+        team = min(teams, key=lambda t: (load.get(t.pk, 0), t.code))
     return work_order_assign(work_order=work_order, actor=None, team=team, automatic=True,
                              reason=_("least-loaded team covering the grid"),
                              expected_version=expected_version)  # fmt: skip
