@@ -9,7 +9,6 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from crm import context
-from crm.accounts.principal import principal_attach
 
 from .models import ApiToken
 
@@ -47,7 +46,6 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         user = token.client.user
-        principal_attach(user)  # the client's staff profile and permissions, from the cache
         context.update_context(actor_id=user.pk, actor_repr=user.get_username())
         return user, token
 

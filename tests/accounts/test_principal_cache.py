@@ -122,16 +122,3 @@ def test_an_entry_of_another_user_with_the_same_id_is_not_used(make_staff, hefei
     principal_attach(again)
     assert "accounts.x" not in again.get_all_permissions()
     assert again.get_all_permissions() == user.get_all_permissions() != set()
-
-
-@pytest.mark.django_db
-def test_an_api_client_reads_its_profile_once(client, hefei):
-    from crm.api.services import api_token_create
-
-    _token, raw = api_token_create(client_name="cache-check", scopes=["customer:read"])
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-    path = "/tmf-api/customerManagement/v4/customer?limit=1"
-    assert client.get(path, **headers).status_code == 200
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(path, **headers).status_code == 200
-    assert not any('FROM "accounts_staffprofile"' in q["sql"] for q in queries.captured_queries)
