@@ -12,6 +12,9 @@ gives the user a new version (at once and again after the transaction commits), 
 version is recomputed, so a request that read the old data while the change was being committed cannot put it back
 for later requests. ``PRINCIPAL_TTL`` bounds what a write bypassing signals (``QuerySet.update``) leaves stale.
 With Redis down every request reads the data again (crm/cache.py), as it did before.
+
+Staff sessions only (the authentication backend's ``get_user``): an API token's request is checked against the token's
+scopes and reads its client's profile only when a view needs it, so attaching both on a miss would cost it queries.
 """
 
 from __future__ import annotations
