@@ -31,6 +31,7 @@ from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from .models import Grid, OrgUnit, Region, StaffProfile
+from .selectors import staff_profile_read
 
 PRINCIPAL_TTL = 300  # seconds
 VERSION_TTL = 24 * 3600  # longer than any entry lives, so an expired version never matches a live entry
@@ -68,7 +69,7 @@ def principal_attach(user) -> None:
 
 def _principal_read(user, version: str | None) -> dict:
     backend = ModelBackend()
-    profile = StaffProfile.objects.select_related("region", "grid", "org_unit").filter(user_id=user.pk).first()
+    profile = staff_profile_read(user.pk)
     return {
         "version": version,
         "joined": user.date_joined,

@@ -45,9 +45,14 @@ def staff_profile(user: AbstractBaseUser | AnonymousUser) -> StaffProfile | None
     cached = getattr(user, "_staff_profile_cache", False)
     if cached is not False:
         return cached
-    profile = StaffProfile.objects.select_related("region", "grid", "org_unit").filter(user_id=user.pk).first()
+    profile = staff_profile_read(user.pk)
     user._staff_profile_cache = profile
     return profile
+
+
+def staff_profile_read(user_id: int) -> StaffProfile | None:
+    """The profile with what pages show of it (region, grid, outlet); the principal cache keeps the same read."""
+    return StaffProfile.objects.select_related("region", "grid", "org_unit").filter(user_id=user_id).first()
 
 
 def user_role(user: AbstractBaseUser | AnonymousUser) -> str | None:
