@@ -8,19 +8,18 @@ usage and more calls to other networks; about 0.3 % get a new line that bursts i
 premium-rate calls from one cell. Who does what is written only to ``analytics.DemoTruthLabel`` (for evaluating
 models, never read by features).
 
-Customers are processed in chunks in id order: records stream through ``SeedContext.copy_rows`` (COPY on
-PostgreSQL), so memory stays flat at a million customers. Records cover the last 90 days for demos up to 20,000
-customers, the last 14 days up to 200,000, the last 2 days beyond (about one record per subscription and day); monthly
-totals, bills and payments always cover the twelve months. A month without records gets totals estimated from the
-subscription's profile; the month the record window starts in gets the records' sums plus that estimate for its days
-before the window (so its totals are the whole month's, and at least what its records add up to). Records and payments
-stop at today's midnight: billing's feeds lag a day."""
+Customers are processed in chunks of 5,000 in id order, each with random generators of its own: records stream through
+``SeedContext.copy_rows`` (COPY on PostgreSQL), so memory stays flat at a million customers. ``seed_demo --workers N``
+writes the chunks in N processes, each chunk in its own transaction (the same rows as one process writes). Records cover
+the last 90 days for demos up to 20,000 customers, the last 14 days up to 200,000, the last 2 days beyond (about one
+record per subscription and day); monthly totals, bills and payments always cover the twelve months. A month without
+records gets totals estimated from the subscription's profile; the month the record window starts in gets the records'
+sums plus that estimate for its days before the window (so its totals are the whole month's, and at least what its
+records add up to). Records and payments stop at today's midnight: billing's feeds lag a day."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from django.db import connection
+from django.db import connection, transaction
 
 from crm.demo.engine import SeedContext, demo_step
 from customers.models import BillingAccount
@@ -30,18 +29,16 @@ from ..services.accounts import account_arrears_refresh
 from .population import Population
 
 
-@demo_step(order=60, name="billing")
+@demo_step(order=60, name="billing", parallel=True)
 def seed_billing(ctx: SeedContext) -> None:
     """A year of usage, bills and payments, arrears, churn and fraud precursors (see the module docstring)."""
     if ctx.customers <= 0 or CustomerBill.objects.exists():
         ctx.log("  no customers, or bills already there; no billing data")
         return
     population = Population(ctx)
-    counts: dict[str, int] = defaultdict(int)
-    for chunk in population.chunks():
-        for table, n in chunk.write().items():
-            counts[table] += n
-    _finish(ctx, counts)
+    counts = population.write(workers=ctx.workers)
+    with transaction.atomic():
+        _finish(ctx, counts)
     ctx.log(
         f"  {counts['records']} usage records (last {population.record_days} days), "
         f"{counts['monthly']} monthly totals, {counts['bills']} bills with {counts['items']} items, "
@@ -53,8 +50,8 @@ def seed_billing(ctx: SeedContext) -> None:
 
 
 def _finish(ctx: SeedContext, counts: dict[str, int]) -> None:
-    """Arrears from the overdue bills, and statistics for the planner on the freshly COPYed tables."""
-    account_arrears_refresh(today=ctx.today)
+    """Statistics for the planner on the freshly COPYed tables, then arrears from the overdue bills (in that order:
+    without statistics the arrears update took 50 s at 100,000 customers instead of 1)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -62,6 +59,7 @@ def _finish(ctx: SeedContext, counts: dict[str, int]) -> None:
                 "billing_sync_billitem, billing_sync_payment, billing_sync_accountbalance, customers_billingaccount, "
                 "orders_product"
             )
+    account_arrears_refresh(today=ctx.today)
     counts["arrears"] = BillingAccount.objects.filter(arrears_amount__gt=0).count()
 
 

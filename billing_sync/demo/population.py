@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import multiprocessing
+import random
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from analytics.models import DemoTruthLabel
 from callcenter.models import Call, TroubleTicket
-from crm.demo.engine import SeedContext
+from crm.demo.engine import SeedContext, fast_bulk_load
 from customers.models import BillingAccount, Customer
 from orders.demo import PRODUCT_COLUMNS
 from orders.models import Product, ProductOffering, ProductOrder
@@ -100,36 +103,78 @@ class Population:
         )
         public = Customer.objects.filter(customer_class="public", status="active").count()
         self.fraud_every = max(2, min(FRAUD_EVERY, public // 2))
-        self.role_rng = ctx.rng("billing-roles")
-        self.fraud_offset = self.role_rng.randrange(self.fraud_every)
-        self.usage = UsageGenerator(ctx.rng("billing-usage"))
-        self.money = MoneyPlanner(ctx.rng("billing-payments"), today=self.today, now=ctx.now)
-        self.eligible_fraud = 0
-        self.arrears = 0
-        self.fraud_lines = 0
 
-    def chunks(self) -> Iterator[Chunk]:
+    def write(self, workers: int = 1) -> dict[str, int]:
+        """Every chunk's rows, in this process or in ``workers`` processes (outside a transaction only: each chunk
+        then commits on its own); the counts of rows written by table."""
+        bounds = self.prepare()
+        counts: dict[str, int] = defaultdict(int)
+        parallel = workers > 1 and len(bounds) > 1 and not connection.in_atomic_block
+        written = _write_in_processes(self, bounds, workers) if parallel else (Chunk(self, *b).write() for b in bounds)
+        step = max(len(bounds) // 10, 1)
+        for done, chunk_counts in enumerate(written, start=1):
+            for table, n in chunk_counts.items():
+                counts[table] += n
+            if parallel and (done % step == 0 or done == len(bounds)):
+                self.ctx.log(f"    billing chunks written: {done} of {len(bounds)} ({workers} processes)")
+        return counts
+
+    def prepare(self) -> list[tuple[int, int, int]]:
+        """What goes before the chunks: the record months' partitions, balances zeroed (they come from the payments);
+        then each chunk's (number, first customer id, last customer id)."""
         usage_partitions_ensure(self.record_months)
-        BillingAccount.objects.exclude(balance=0).update(balance=0)  # balances come from the payments below
-        last_id = 0
-        while True:
-            rows = list(
-                Customer.objects.filter(id__gt=last_id)
-                .order_by("id")
-                .values_list("id", "customer_class", "status", "region_id", "area_id", "grid_id", "area__code")[:CHUNK]
-            )
-            if not rows:
-                return
-            last_id = rows[-1][0]
-            yield Chunk(self, [Cust(*row[:6], area_code=row[6] or "000000") for row in rows])
+        BillingAccount.objects.exclude(balance=0).update(balance=0)
+        ids = list(Customer.objects.order_by("id").values_list("id", flat=True))
+        return [(k, ids[i], ids[min(i + CHUNK, len(ids)) - 1]) for k, i in enumerate(range(0, len(ids), CHUNK))]
+
+
+_POPULATION: Population | None = None  # what the forked processes of _write_in_processes share
+
+
+def _write_in_processes(population: Population, bounds: list[tuple[int, int, int]], workers: int) -> Iterator[dict]:
+    """Chunks written by ``workers`` forked processes, each chunk in its own transaction; yields each chunk's counts
+    as it finishes. The processes inherit the population (read-only) and open their own database connections."""
+    global _POPULATION
+    _POPULATION = population
+    connections.close_all()  # a forked process must not share the parent's connection
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap_unordered(_write_chunk, bounds)
+        pool.close()
+        pool.join()
+    _POPULATION = None
+
+
+def _write_chunk(bounds: tuple[int, int, int]) -> dict[str, int]:
+    with transaction.atomic():
+        fast_bulk_load()
+        return Chunk(_POPULATION, *bounds).write()
 
 
 class Chunk:
-    def __init__(self, population: Population, customers: list[Cust]):
+    """One chunk of customers (ids ``low``..``high``) with its own random generators, seeded by the chunk's number, so
+    a chunk's rows are the same whichever process writes it and in whatever order (chunk 0 keeps the generators'
+    original names, so demos of up to one chunk are what they were before chunks had their own)."""
+
+    def __init__(self, population: Population, index: int, low: int, high: int):
         self.p = population
-        self.customers = customers
-        self.by_id = {c.id: c for c in customers}
-        low, high = customers[0].id, customers[-1].id
+        self.index = index
+        ctx = population.ctx
+
+        def rng(purpose: str) -> random.Random:
+            return ctx.rng(purpose if index == 0 else f"{purpose}:{index}")
+
+        self.role_rng = rng("billing-roles")
+        self.fraud_offset = self.role_rng.randrange(population.fraud_every)
+        self.usage = UsageGenerator(rng("billing-usage"))
+        self.money = MoneyPlanner(rng("billing-payments"), today=population.today, now=ctx.now)
+        self.eligible_fraud = self.arrears = self.fraud_lines = 0
+        rows = (
+            Customer.objects.filter(id__gte=low, id__lte=high)
+            .order_by("id")
+            .values_list("id", "customer_class", "status", "region_id", "area_id", "grid_id", "area__code")
+        )
+        self.customers = [Cust(*row[:6], area_code=row[6] or "000000") for row in rows]
+        self.by_id = {c.id: c for c in self.customers}
         self.accounts: dict[int, Account] = {}
         for account_id, customer_id, method in (
             BillingAccount.objects.filter(customer_id__gte=low, customer_id__lte=high)
@@ -152,7 +197,7 @@ class Chunk:
 
     # --- roles ----------------------------------------------------------------------------------------------------
     def cast(self) -> None:
-        rng = self.p.role_rng
+        rng = self.role_rng
         for cust in self.customers:
             self._cast(cust)
             for account_id in cust.accounts:
@@ -175,7 +220,7 @@ class Chunk:
         return labels
 
     def _cast(self, cust: Cust) -> None:
-        p, rng, today = self.p, self.p.role_rng, self.p.today
+        p, rng, today = self.p, self.role_rng, self.p.today
         started = [row for row in cust.products if row[8] is not None]
         if cust.status == "churned":  # churned before (the customers step): no warning signs were generated
             ends = [row[9] for row in cust.products if row[9] is not None]
@@ -202,14 +247,14 @@ class Chunk:
                     self.terminations += [(row[0], churn_date) for row in started]
                     return
             if p.fraud_offering:
-                p.eligible_fraud += 1
-                if p.eligible_fraud % p.fraud_every == p.fraud_offset:
+                self.eligible_fraud += 1
+                if self.eligible_fraud % p.fraud_every == self.fraud_offset:
                     self._fraud_line(cust)
                     return
         if rng.random() < ARREARS_SHARE:
-            p.arrears += 1
-            unpaid = p.arrears % 3 + 1  # one, two or three bills: 0–30, 31–60 and 61–90 days overdue
-            bad = unpaid == 3 and p.arrears // 3 % 3 != 2  # two in three of the longest overdue never pay
+            self.arrears += 1
+            unpaid = self.arrears % 3 + 1  # one, two or three bills: 0–30, 31–60 and 61–90 days overdue
+            bad = unpaid == 3 and self.arrears // 3 % 3 != 2  # two in three of the longest overdue never pay
             cust.role = "bad_debt" if bad else "arrears"
             cust.scenario = "stopped_paying" if bad else ""
             for account_id in cust.accounts:
@@ -218,18 +263,20 @@ class Chunk:
 
     def _fraud_line(self, cust: Cust) -> None:
         """A new line on the customer's account, activated weeks ago, that nobody will pay for."""
-        start = self.p.today - datetime.timedelta(days=self.p.role_rng.randint(*FRAUD_ACTIVATED))
+        start = self.p.today - datetime.timedelta(days=self.role_rng.randint(*FRAUD_ACTIVATED))
         cust.role, cust.event, cust.scenario = "fraud", start, "sim_box_international"
         self.accounts[cust.accounts[0]].unpaid_from = start.replace(day=1)
         self.fraudsters.append(cust)
 
     def _fraud_products(self) -> None:
-        """The fraudsters' new lines, with ids reserved at once (SQLite reserves by reading the largest id)."""
+        """The fraudsters' new lines, with ids reserved at once (SQLite reserves by reading the largest id); numbered
+        174 9 <chunk, 4 digits> <line, 3 digits>, so chunks never share a number."""
         p = self.p
         offering_id, spec_id = p.fraud_offering or (None, None)
         for product_id, cust in zip(p.ctx.reserve_ids(Product, len(self.fraudsters)), self.fraudsters, strict=True):
-            p.fraud_lines += 1
-            number, start, account_id = f"174{90_000_000 + p.fraud_lines:08d}", cust.event, cust.accounts[0]
+            self.fraud_lines += 1
+            number = f"174{90_000_000 + self.index * 1000 + self.fraud_lines:08d}"
+            start, account_id = cust.event, cust.accounts[0]
             self.new_products.append(
                 (product_id, f"P{product_id:011d}", cust.id, account_id, offering_id, spec_id, None, number, "",
                  cust.region_id, cust.area_id, cust.grid_id, "active", [], start, None, p.ctx.now, p.ctx.now)
@@ -247,16 +294,17 @@ class Chunk:
             ctx.copy_rows(Product, PRODUCT_COLUMNS, self.new_products)
         self._terminate()
         subs = self._subs()
-        counts["records"] = ctx.copy_rows(UsageRecord, p.usage.COLUMNS, self._records(subs))
+        totals = self.usage.totals
+        counts["records"] = ctx.copy_rows(UsageRecord, self.usage.COLUMNS, self._records(subs))
         counts["monthly"] = ctx.copy_rows(
             UsageMonthly,
             ["product_id", "customer_id", "account_id", "month", "voice_calls", "voice_seconds", "sms_count",
              "data_kb", "roaming_records", "charge"],
             ((s.product_id, s.customer_id, s.account_id, month, *t[:5], fen_text(t[5]))
-             for s in subs for month in [m.start for m in p.months] if (t := p.usage.totals.get((s.product_id, month))))
+             for s in subs for month in [m.start for m in p.months] if (t := totals.get((s.product_id, month))))
         )  # fmt: skip
         counts.update(self._money())
-        p.usage.totals.clear()
+        self.usage.totals.clear()
         labels = self.truth()
         ctx.copy_rows(DemoTruthLabel, ["customer_id", "label", "event_date", "scenario"], labels)
         for label in ("churn", "fraud", "bad_debt"):
@@ -286,7 +334,7 @@ class Chunk:
                 cust.products = [(*r[:7], "terminated", r[8], ended.get(r[0], r[9])) for r in cust.products]
 
     def _subs(self) -> list[Sub]:
-        usage, today = self.p.usage, self.p.today
+        usage, today = self.usage, self.p.today
         subs = []
         for cust in self.customers:
             key_account = cust.customer_class == "key_account"
@@ -309,14 +357,14 @@ class Chunk:
 
     def _records(self, subs: list[Sub]) -> Iterator[tuple]:
         p = self.p
-        month, months, horizon, window = p.usage.month, p.months, p.horizon, p.window
+        month, months, horizon, window = self.usage.month, p.months, p.horizon, p.window
         return itertools.chain.from_iterable(month(sub, m, horizon, window) for sub in subs for m in months)
 
     def _money(self) -> dict[str, int]:
-        p, money = self.p, self.p.money
+        p, money = self.p, self.money
         charges: dict[tuple[int, datetime.date], list[Charge]] = {}
         spans = [(month, next_month(month)) for month in p.bill_months]
-        usage_totals, offerings = p.usage.totals, p.offerings
+        usage_totals, offerings = self.usage.totals, p.offerings
         for cust in self.customers:
             for pid, _c, account_id, offering_id, _k, bundle_id, number, _s, start, end in cust.products:
                 if start is None or account_id is None:

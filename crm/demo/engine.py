@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import connection, models
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
@@ -25,17 +25,22 @@ class DemoStep:
     order: int
     name: str
     func: Callable[[SeedContext], None] = field(compare=False)
+    parallel: bool = field(default=False, compare=False)  # may fan out to ``SeedContext.workers`` processes
 
 
 _steps: dict[str, DemoStep] = {}
 
 
-def demo_step(*, order: int, name: str | None = None) -> Callable:
-    """Register a function ``f(ctx: SeedContext)`` as a demo-data step; lower orders run first."""
+def demo_step(*, order: int, name: str | None = None, parallel: bool = False) -> Callable:
+    """Register a function ``f(ctx: SeedContext)`` as a demo-data step; lower orders run first.
+
+    A ``parallel`` step may split its work across ``ctx.workers`` processes. ``seed_demo --workers N`` then runs it
+    outside the transaction of the steps before it, which commit first so the processes see their rows; the step
+    commits its own work (see ``seed_demo``)."""
 
     def decorator(func: Callable[[SeedContext], None]) -> Callable[[SeedContext], None]:
         step_name = name or f"{func.__module__}.{func.__name__}"
-        _steps[step_name] = DemoStep(order=order, name=step_name, func=func)
+        _steps[step_name] = DemoStep(order=order, name=step_name, func=func, parallel=parallel)
         return func
 
     return decorator
@@ -68,6 +73,7 @@ class SeedContext:
     shared: dict[str, object] = field(default_factory=dict)  # results one step leaves for later ones
     timings: dict[str, float] = field(default_factory=dict)
     usage_days: int | None = None  # days of usage records before today; None: billing's default for the size
+    workers: int = 1  # processes a parallel step may use (seed_demo --workers), when it runs outside a transaction
 
     @property
     def today(self) -> datetime.date:
@@ -78,18 +84,28 @@ class SeedContext:
         return random.Random(f"{self.seed}:{purpose}")
 
     def reserve_ids(self, model: type[models.Model], count: int) -> range:
-        """Reserve ``count`` primary keys for rows written by COPY (which cannot return ids)."""
+        """Reserve ``count`` consecutive primary keys for rows written by COPY (which cannot return ids).
+
+        On PostgreSQL the sequence is advanced under an advisory lock on its name, so processes of a parallel step
+        reserving at the same time get ranges that do not overlap (``nextval`` then ``setval`` is two statements)."""
         table = model._meta.db_table
         pk = model._meta.pk.column
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
                 (sequence,) = cursor.fetchone()
-                cursor.execute("SELECT nextval(%s)", [sequence])
-                (start,) = cursor.fetchone()
-                if count > 1:
-                    cursor.execute("SELECT setval(%s, %s)", [sequence, start + count - 1])
-                return range(start, start + count)
+                if count <= 1:
+                    cursor.execute("SELECT nextval(%s)", [sequence])
+                    (start,) = cursor.fetchone()
+                    return range(start, start + count)
+                # A session lock, not a transaction's: a process's chunk transaction runs on after reserving.
+                cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [sequence])
+                try:
+                    cursor.execute("SELECT setval(%s, nextval(%s) + %s - 1)", [sequence, sequence, count])
+                    (last,) = cursor.fetchone()
+                finally:
+                    cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [sequence])
+                return range(last - count + 1, last + 1)
             cursor.execute(f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"')  # noqa: S608 - names from the model
             (last,) = cursor.fetchone()
             return range(last + 1, last + 1 + count)
@@ -140,6 +156,19 @@ def _bulk_create(model: type[models.Model], columns: Sequence[str], rows: Iterab
         model.objects.bulk_create(batch)
         count += len(batch)
     return count
+
+
+def fast_bulk_load() -> None:
+    """Skip the per-row foreign-key triggers for this transaction when the database user may (a superuser):
+    the generator writes only rows whose references it just created, and checking millions of them one by one
+    at commit would take longer than writing them. Other users keep the checks (just slower)."""
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    except DatabaseError:
+        pass
 
 
 def run_steps(ctx: SeedContext, steps: list[DemoStep] | None = None) -> SeedContext:

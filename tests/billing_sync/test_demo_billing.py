@@ -15,6 +15,7 @@ from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncMont
 from django.utils import timezone
 
 from analytics.models import DemoTruthLabel
+from billing_sync.demo import population
 from billing_sync.demo.money import next_month
 from billing_sync.demo.population import record_days
 from billing_sync.demo.usage import CHINA_MOBILE, CHINA_UNICOM, COMPETITOR_HOTLINES, Month, Sub, UsageGenerator
@@ -319,6 +320,29 @@ def test_the_same_seed_gives_the_same_data():
     seed(5)
     assert fingerprint() == first
     assert first[0]["n"] > 0 and first[3]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_chunks_written_by_two_processes_are_the_rows_one_process_writes(monkeypatch):
+    """seed_demo --workers 2 commits the steps before billing, then forks two processes that write billing's chunks
+    each in its own transaction; every chunk has its own generators, so the data are those of one process."""
+    monkeypatch.setattr(population, "CHUNK", 40)  # 150 customers: 4 chunks
+
+    def fraud_numbers():
+        lines = Product.objects.filter(service_number__startswith="1749")
+        return sorted(lines.values_list("service_number", flat=True))
+
+    with transaction.atomic():
+        seed(5)
+        one_process, one_process_numbers = fingerprint(), fraud_numbers()
+        transaction.set_rollback(True)
+    out = io.StringIO()
+    call_command("seed_demo", "--customers", str(CUSTOMERS), "--seed", "5", "--until-order", "65", "--workers", "2",
+                 stdout=out)  # fmt: skip
+    assert "billing chunks written: 4 of 4 (2 processes)" in out.getvalue()
+    assert fingerprint() == one_process
+    assert fraud_numbers() == one_process_numbers
+    assert one_process[0]["n"] > 0 and one_process[3]
 
 
 def test_a_small_demo_runs_the_nightly_arrears_job_once(seeded):

@@ -115,3 +115,25 @@ def test_until_order_stops_before_the_later_steps():
     assert [s.order for s in registered_steps(until_order=55)] == sorted(
         s.order for s in registered_steps() if s.order <= 55
     )
+
+
+def test_workers_split_the_steps_around_a_parallel_one_and_end_in_a_transaction():
+    from crm.demo.engine import DemoStep
+    from crm.demo.management.commands.seed_demo import _phases
+
+    def step(order, parallel=False):
+        return DemoStep(order=order, name=str(order), func=lambda ctx: None, parallel=parallel)
+
+    def names(phases):
+        return [[s.name for s in phase] for phase in phases]
+
+    phases = _phases([step(10), step(20), step(60, True), step(65), step(70)])
+    assert names(phases) == [["10", "20"], ["60"], ["65", "70"]]
+    # A parallel step last still leaves a (here empty) phase after it for the audit entry's transaction.
+    assert names(_phases([step(10), step(60, True)])) == [["10"], ["60"], []]
+    assert names(_phases([step(10), step(20)])) == [["10", "20"]]
+
+
+def test_workers_must_be_one_or_more():
+    with pytest.raises(CommandError, match="--workers"):
+        call_command("seed_demo", "--customers", "0", "--workers", "0", stdout=io.StringIO())
