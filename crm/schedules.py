@@ -12,6 +12,11 @@ def beat_schedule() -> dict[str, dict]:
             "task": "crm.outbox.tasks.outbox_drain_task",
             "schedule": crontab(minute="*"),
         },
+        # SMS whose delivery task was lost (the broker down at commit, a worker killed mid-send).
+        "deliver-queued-sms": {
+            "task": "crm.messaging.tasks.deliver_queued_sms_task",
+            "schedule": crontab(minute="*"),
+        },
         "retry-due-event-deliveries": {
             "task": "crm.api.tasks.retry_due_event_deliveries_task",
             "schedule": crontab(minute="*"),

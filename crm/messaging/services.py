@@ -1,6 +1,8 @@
-"""Sending SMS: recorded first, handed to the gateway after the caller's transaction commits."""
+"""Sending SMS: recorded first, handed to the gateway by a worker after the caller's transaction commits."""
 
 from __future__ import annotations
+
+import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -8,28 +10,52 @@ from django.utils import timezone
 from .gateway import sms_gateway
 from .models import OutboundMessage
 
+# A message still queued this long after it was recorded lost its task (a broker outage at commit, a worker killed
+# mid-send): the sweep hands it to the gateway again.
+STALE_AFTER = datetime.timedelta(minutes=2)
+SWEEP_BATCH = 1000
+
 
 def sms_send(*, recipient: str, body: str, purpose: str, related: list | None = None) -> OutboundMessage | None:
-    """Queue an SMS; it is delivered after commit, so a rolled-back change never texts anyone."""
+    """Queue an SMS; a worker delivers it after commit, so a rolled-back change never texts anyone and the caller
+    never waits for the operator's gateway (a slow gateway must not slow an order or a ticket)."""
     if not recipient:
         return None
     message = OutboundMessage.objects.create(
         recipient=recipient, body=body[:500], purpose=purpose, related=related or []
     )
-    transaction.on_commit(lambda: sms_deliver(message_id=message.pk))
+    transaction.on_commit(lambda: _hand_to_worker(message.pk))
     return message
+
+
+def _hand_to_worker(message_id: int) -> None:
+    """The queued message is the task's outbox record: with the broker down it stays queued for the sweep."""
+    from crm.outbox.services import publish_once
+
+    from .tasks import sms_deliver_task
+
+    publish_once(sms_deliver_task, message_id)
 
 
 def sms_deliver(*, message_id: int) -> OutboundMessage:
-    """Hand one queued message to the gateway and record the outcome (safe to call twice)."""
-    message = OutboundMessage.objects.get(pk=message_id)
-    if message.status != OutboundMessage.Status.QUEUED:
-        return message
-    gateway = sms_gateway()
-    result = gateway.send(recipient=message.recipient, body=message.body)
-    message.gateway = gateway.name
-    message.status = OutboundMessage.Status.SENT if result.ok else OutboundMessage.Status.FAILED
-    message.gateway_ref, message.error = result.reference, result.error[:255]
-    message.sent_at = timezone.now() if result.ok else None
-    message.save(update_fields=["gateway", "status", "gateway_ref", "error", "sent_at"])
+    """Hand one queued message to the gateway and record the outcome (safe to call twice, and from two workers: the
+    row is locked while the gateway is asked, so the customer gets one text)."""
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().get(pk=message_id)
+        if message.status != OutboundMessage.Status.QUEUED:
+            return message
+        gateway = sms_gateway()
+        result = gateway.send(recipient=message.recipient, body=message.body)
+        message.gateway = gateway.name
+        message.status = OutboundMessage.Status.SENT if result.ok else OutboundMessage.Status.FAILED
+        message.gateway_ref, message.error = result.reference, result.error[:255]
+        message.sent_at = timezone.now() if result.ok else None
+        message.save(update_fields=["gateway", "status", "gateway_ref", "error", "sent_at"])
     return message
+
+
+def stale_queued_messages(*, now: datetime.datetime | None = None, limit: int = SWEEP_BATCH) -> list[int]:
+    """Messages queued longer than STALE_AFTER, oldest first (the partial index on queued messages serves this)."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    queued = OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED, created_at__lt=cutoff)
+    return list(queued.order_by("created_at", "id").values_list("id", flat=True)[:limit])

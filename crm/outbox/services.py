@@ -97,6 +97,23 @@ def outbox_publish(*, ids: list[int] | None = None, limit: int = BATCH_SIZE) -> 
     return sent, False
 
 
+def publish_once(task: Task, /, *args) -> bool:
+    """Publish ``task(*args)`` now, without an outbox row, for a task whose own row is already its outbox record
+    (an SMS's queued message, found again by its sweep); False when the broker is down. Without a broker the task
+    runs here."""
+    if _app().conf.task_always_eager:
+        task.apply(args=args)
+        return True
+    try:
+        with _app().connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT)
+            task.apply_async(args=args, connection=conn, retry=False)
+    except Exception as exc:  # the broker is down or refused: the caller's sweep sends it later
+        logger.warning("Task %s%s not published: %s: %s", task.name, args, type(exc).__name__, exc)
+        return False
+    return True
+
+
 def _run_inline(pending, limit: int) -> tuple[int, bool]:
     """Without a broker (tests, ``make run``) the tasks run here; they are claimed first and run after the claim
     commits, so a task's own transactions are not nested in the outbox's."""
