@@ -149,4 +149,6 @@ def _erase_in_other_apps(customers: list[Customer], *, phones: list[str]) -> Non
     Product.objects.filter(customer_id__in=ids).exclude(install_address="").update(install_address=ADDRESS_PLACEHOLDER)
     Callback.objects.filter(customer_id__in=ids).update(phone="")
     for phone in phones:  # the SMS log keeps that a text went out, not to whom or what it said
-        OutboundMessage.objects.filter(recipient=phone).update(recipient=mask_phone(phone)[:20], body=ERASED)
+        OutboundMessage.objects.filter(recipient=phone).update(
+            recipient=mask_phone(phone)[:20], body=ERASED, body_after_send=""
+        )

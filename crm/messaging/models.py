@@ -17,6 +17,8 @@ class OutboundMessage(models.Model):
 
     recipient = models.CharField(_("phone number"), max_length=20)
     body = models.CharField(_("text"), max_length=500)
+    # What the log keeps once the gateway has had the text (a one-time code masked); blank: the text itself.
+    body_after_send = models.CharField(_("text kept after sending"), max_length=500, blank=True)
     purpose = models.CharField(_("purpose"), max_length=32)  # order_status, escalation, …
     related = models.JSONField(_("related"), default=list, blank=True)  # [{"@referredType", "id"}]
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)

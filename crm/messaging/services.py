@@ -16,14 +16,18 @@ STALE_AFTER = datetime.timedelta(minutes=2)
 SWEEP_BATCH = 1000
 
 
-def sms_send(*, recipient: str, body: str, purpose: str, related: list | None = None) -> OutboundMessage | None:
+def sms_send(
+    *, recipient: str, body: str, purpose: str, related: list | None = None, body_after_send: str = ""
+) -> OutboundMessage | None:
     """Queue an SMS; a worker delivers it after commit, so a rolled-back change never texts anyone and the caller
-    never waits for the operator's gateway (a slow gateway must not slow an order or a ticket)."""
+    never waits for the operator's gateway (a slow gateway must not slow an order or a ticket). ``body_after_send``
+    replaces the text in the log once the gateway has had it, sent or not (a one-time code masked)."""
     if not recipient:
         return None
     message = OutboundMessage.objects.create(
-        recipient=recipient, body=body[:500], purpose=purpose, related=related or []
-    )
+        recipient=recipient, body=body[:500], purpose=purpose, related=related or [],
+        body_after_send=body_after_send[:500],
+    )  # fmt: skip
     transaction.on_commit(lambda: _hand_to_worker(message.pk))
     return message
 
@@ -50,7 +54,9 @@ def sms_deliver(*, message_id: int) -> OutboundMessage:
         message.status = OutboundMessage.Status.SENT if result.ok else OutboundMessage.Status.FAILED
         message.gateway_ref, message.error = result.reference, result.error[:255]
         message.sent_at = timezone.now() if result.ok else None
-        message.save(update_fields=["gateway", "status", "gateway_ref", "error", "sent_at"])
+        if message.body_after_send:
+            message.body, message.body_after_send = message.body_after_send, ""
+        message.save(update_fields=["gateway", "status", "gateway_ref", "error", "sent_at", "body", "body_after_send"])
     return message
 
 

@@ -1,13 +1,12 @@
 """One-time codes texted to a customer's phone (短信验证码): create and text one within the phone's limits, check a
 try, mark it used, and purge the expired ones. Only a code's hash is stored; the SMS log keeps the text with the code
-masked once the gateway has it."""
+masked once the gateway has had it."""
 
 from __future__ import annotations
 
 import logging
 import secrets
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -16,7 +15,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.messaging.models import OutboundMessage
 from crm.messaging.services import sms_send
 from customers.models import Customer
 from customers.privacy import mask_phone
@@ -72,14 +70,12 @@ def _code_send(*, customer: Customer, login: str, purpose: str, phone: str = "")
         phone=phone, purpose=purpose, login=login, customer=customer, code_hash=make_password(code),
         created_at=now, expires_at=now + CODE_TTL,
     )  # fmt: skip
-    message = sms_send(
+    # The worker that hands the text to the gateway keeps it in the SMS log with the code masked, sent or not.
+    sms_send(
         recipient=phone, body=SMS_TEXT[purpose] % {"code": code}, purpose=f"portal_{purpose}",
         related=[{"@referredType": "Customer", "id": customer.customer_no}],
+        body_after_send=SMS_TEXT[purpose] % {"code": CODE_MASK},
     )  # fmt: skip
-    # sms_send hands the text to the gateway after commit; this callback, registered after it, runs after that hand-over
-    # (robust: also when the hand-over failed), so the SMS log never keeps a usable code in clear.
-    masked = SMS_TEXT[purpose] % {"code": CODE_MASK}
-    transaction.on_commit(partial(_sms_code_mask, message_id=message.pk, body=masked), robust=True)
     if settings.CRM_SMS_GATEWAY == LOCAL_GATEWAY and not settings.PRODUCTION:
         # The local gateway sends nothing: a developer reads the code here (never with a real gateway).
         logger.warning("Portal %s code for %s: %s (local SMS gateway, not sent)", purpose, mask_phone(phone), code)
@@ -122,11 +118,6 @@ def _code_use(otp: OneTimeCode) -> None:
     """Mark the code used, once: a second use (two tabs, a replay) is refused."""
     if not OneTimeCode.objects.filter(pk=otp.pk, used_at__isnull=True).update(used_at=timezone.now()):
         raise PortalRefused(_("This code was already used. Ask for a new code."), field="code", code="bad_code")
-
-
-def _sms_code_mask(*, message_id: int, body: str) -> None:
-    """Replace the SMS log's text of a code message (already handed to the gateway) with the code masked."""
-    OutboundMessage.objects.filter(pk=message_id).update(body=body[:500])
 
 
 def one_time_codes_purge(*, now=None) -> int:

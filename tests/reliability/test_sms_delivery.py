@@ -103,3 +103,24 @@ def test_handed_over_twice_texted_once(counting_gateway):
     assert deliver_queued_sms_task() == 0  # the sweep finds nothing left
     assert sms_deliver(message_id=message.pk).status == "sent"  # the same task again (acks_late redelivery)
     assert counting_gateway == ["18100000006"]
+
+
+class RefusingGateway:
+    name = "refusing"
+
+    def send(self, *, recipient: str, body: str) -> SendResult:
+        return SendResult(ok=False, error="number unreachable")
+
+
+@pytest.mark.parametrize("gateway", ["CountingGateway", "RefusingGateway"])
+def test_log_keeps_the_text_after_send_once_the_gateway_had_it(settings, counting_gateway, gateway):
+    settings.CRM_SMS_GATEWAY = f"tests.reliability.test_sms_delivery.{gateway}"
+    message = sms_send(
+        recipient="18100000007", body="验证码 123456", purpose="portal_login", body_after_send="验证码 ******"
+    )
+    message.refresh_from_db()
+    assert message.body == "验证码 123456"  # the worker has not had it yet: the gateway needs the code
+    delivered = sms_deliver(message_id=message.pk)
+    delivered.refresh_from_db()
+    assert (delivered.body, delivered.body_after_send) == ("验证码 ******", "")
+    assert delivered.status == ("sent" if gateway == "CountingGateway" else "failed")
