@@ -22,10 +22,13 @@ class CustomerBill(models.Model):
         ON_HOLD = "onHold", _("On hold")
 
     bill_no = models.CharField(_("bill number"), max_length=40, unique=True)
+    # No index of their own: (account, -period_start) and (customer, -period_start) below serve every read by either.
     account = models.ForeignKey(
-        BillingAccount, on_delete=models.PROTECT, related_name="bills", verbose_name=_("account")
+        BillingAccount, on_delete=models.PROTECT, related_name="bills", verbose_name=_("account"), db_index=False
     )
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="bills", verbose_name=_("customer"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="bills", verbose_name=_("customer"), db_index=False
+    )
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
@@ -83,7 +86,9 @@ class BillItem(models.Model):
         ADJUSTMENT = "adjustment", _("Adjustment (调账)")
         LATE_FEE = "lateFee", _("Late fee (滞纳金)")
 
-    bill = models.ForeignKey(CustomerBill, on_delete=models.CASCADE, related_name="items", verbose_name=_("bill"))
+    bill = models.ForeignKey(  # no index of its own: (bill, item_no) is unique
+        CustomerBill, on_delete=models.CASCADE, related_name="items", verbose_name=_("bill"), db_index=False
+    )
     item_no = models.PositiveSmallIntegerField(_("item"))
     product = models.ForeignKey(
         "orders.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("product")
@@ -137,8 +142,8 @@ class Payment(models.Model):
 
     payment_no = models.CharField(_("payment number"), max_length=40, unique=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True)
-    account = models.ForeignKey(
-        BillingAccount, on_delete=models.PROTECT, related_name="payments", verbose_name=_("account")
+    account = models.ForeignKey(  # no index of its own: (account, -paid_at) serves it
+        BillingAccount, on_delete=models.PROTECT, related_name="payments", verbose_name=_("account"), db_index=False
     )
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="payments", verbose_name=_("customer")

@@ -75,12 +75,16 @@ class UsageRecord(models.Model):
 class UsageMonthly(models.Model):
     """A subscription's usage in one month (月使用量), added to as records load: the 360 trend and the features."""
 
+    # No index of their own: (product, month) is unique and (customer, -month) below serves reads by customer. Tens of
+    # millions of rows at a million customers: each index is written by every load.
     product = models.ForeignKey(
-        "orders.Product", on_delete=models.CASCADE, related_name="usage_months", verbose_name=_("subscription")
-    )
+        "orders.Product", on_delete=models.CASCADE, related_name="usage_months", verbose_name=_("subscription"),
+        db_index=False,
+    )  # fmt: skip
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="usage_months", verbose_name=_("customer")
-    )
+        "customers.Customer", on_delete=models.CASCADE, related_name="usage_months", verbose_name=_("customer"),
+        db_index=False,
+    )  # fmt: skip
     account = models.ForeignKey(
         "customers.BillingAccount", on_delete=models.CASCADE, related_name="+", verbose_name=_("account")
     )

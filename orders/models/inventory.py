@@ -24,8 +24,8 @@ class Product(models.Model):
         TERMINATED = "terminated", _("Terminated")
 
     product_no = models.CharField(_("product number"), max_length=20, unique=True)
-    customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="products", verbose_name=_("customer")
+    customer = models.ForeignKey(  # no index of its own: (customer, status) below serves it
+        Customer, on_delete=models.PROTECT, related_name="products", verbose_name=_("customer"), db_index=False
     )
     billing_account = models.ForeignKey(
         BillingAccount,
