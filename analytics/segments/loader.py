@@ -30,8 +30,13 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def _sql(where: str) -> str:
+def _sql(where: str, *, id_range: bool = False) -> str:
     live = in_list("status", "%(live)s")
+    # A chunk reads each history table by its (customer_id, …) index over the id range, in index order, so each
+    # aggregate runs without a sort; the final join keeps the live customers. Joined to the live customers instead,
+    # the planner walked each index from the first customer to the chunk's last, so chunk k of n read k/n of the
+    # table (at 1M, 20 chunks read ten tables' worth), and sorted what it found on disk.
+    scope = "customer_id >= %(lo)s AND customer_id < %(hi)s" if id_range else "customer_id IN (SELECT id FROM c)"
     active = "voice_seconds > 0 OR data_kb > 0 OR sms_count > 0"
     cut = as_date("%(cut)s")
     # (LEAST ignores NULLs: without the CASE a customer with no usage would look active yesterday.)
@@ -51,19 +56,19 @@ u AS (
            count(DISTINCT month) FILTER (WHERE month >= %(m3)s AND ({active})) AS active_months_3m,
            count(DISTINCT month) FILTER (WHERE {active}) AS months
     FROM billing_sync_usagemonthly
-    WHERE customer_id IN (SELECT id FROM c) AND month >= %(m12)s AND month < %(cut)s
+    WHERE {scope} AND month >= %(m12)s AND month < %(cut)s
     GROUP BY customer_id
 ),
 p AS (
     SELECT customer_id, max(paid_at) AS last_paid, count(*) AS payments
     FROM billing_sync_payment
-    WHERE customer_id IN (SELECT id FROM c) AND paid_at >= %(m12_at)s AND paid_at < %(cut_at)s
+    WHERE {scope} AND paid_at >= %(m12_at)s AND paid_at < %(cut_at)s
     GROUP BY customer_id
 ),
 b AS (
     SELECT customer_id, sum(amount_due) AS billed, count(DISTINCT period_start) AS months
     FROM billing_sync_customerbill
-    WHERE customer_id IN (SELECT id FROM c) AND period_start >= %(m12)s AND period_start < %(cut)s
+    WHERE {scope} AND period_start >= %(m12)s AND period_start < %(cut)s
     GROUP BY customer_id
 )
 SELECT c.id, c.region_id,
@@ -105,7 +110,7 @@ def segment_frame(
         **extra,
     }
     with replica_cursor() as cursor:  # history up to a cut-off: the replica when there is one
-        cursor.execute(_sql(where), params)
+        cursor.execute(_sql(where, id_range=ids is None), params)
         rows = cursor.fetchall()
     frame = pd.DataFrame(rows, columns=COLUMNS)
     for column in ("recency_days", "monetary", "arpu", "voice_min", "data_mb", "sms", "roaming"):
