@@ -55,9 +55,9 @@ def _finish(ctx: SeedContext, counts: dict[str, int]) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "ANALYZE billing_sync_usagerecord, billing_sync_usagemonthly, billing_sync_customerbill, "
-                "billing_sync_billitem, billing_sync_payment, billing_sync_accountbalance, customers_billingaccount, "
-                "orders_product"
+                "ANALYZE billing_sync_usagerecord, billing_sync_usagemonthly, billing_sync_usagedaily, "
+                "billing_sync_customerbill, billing_sync_billitem, billing_sync_payment, billing_sync_accountbalance, "
+                "customers_billingaccount, orders_product"
             )
     account_arrears_refresh(today=ctx.today)
     counts["arrears"] = BillingAccount.objects.filter(arrears_amount__gt=0).count()

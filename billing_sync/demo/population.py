@@ -24,7 +24,7 @@ from customers.models import BillingAccount, Customer
 from orders.demo import PRODUCT_COLUMNS
 from orders.models import Product, ProductOffering, ProductOrder
 
-from ..models import AccountBalance, BillItem, CustomerBill, Payment, UsageMonthly, UsageRecord
+from ..models import AccountBalance, BillItem, CustomerBill, Payment, UsageDaily, UsageMonthly, UsageRecord
 from ..services.partitions import usage_partitions_ensure
 from .money import Account, Charge, MoneyPlanner, next_month
 from .usage import KINDS, Month, Sub, UsageGenerator, fen_text
@@ -296,6 +296,13 @@ class Chunk:
         subs = self._subs()
         totals = self.usage.totals
         counts["records"] = ctx.copy_rows(UsageRecord, self.usage.COLUMNS, self._records(subs))
+        # The chunk's lines are its own (no other chunk has records of them): their days are copied, not added to.
+        daily = self.usage.daily
+        counts["daily"] = ctx.copy_rows(
+            UsageDaily, ["product_id", "day", "voice_out_calls", "voice_out_seconds"],
+            ((product_id, day, *sums) for (product_id, day), sums in sorted(daily.items())),
+        )  # fmt: skip
+        daily.clear()
         counts["monthly"] = ctx.copy_rows(
             UsageMonthly,
             ["product_id", "customer_id", "account_id", "month", "voice_calls", "voice_seconds", "sms_count",

@@ -124,7 +124,8 @@ class Sub:
 
 
 class UsageGenerator:
-    """Draws profiles and records from one seeded generator; ``totals`` collects the monthly sums per subscription."""
+    """Draws profiles and records from one seeded generator; ``totals`` collects the monthly sums per subscription,
+    ``daily`` the outbound calls per subscription and local day of the records (UsageDaily)."""
 
     COLUMNS = ["record_key", "started_at", "account_id", "customer_id", "product_id", "service_number", "usage_type",
                "outgoing", "other_number", "duration_s", "volume_kb", "cell_id", "roaming", "charge"]  # fmt: skip
@@ -133,6 +134,8 @@ class UsageGenerator:
         self.rng = rng
         # (product_id, month start) -> [calls, call seconds, messages, data KB, roaming records, charge in fen]
         self.totals: dict[tuple[int, datetime.date], list[int]] = {}
+        # (product_id, day) -> (outbound calls, their seconds), for the days with records
+        self.daily: dict[tuple[int, datetime.date], tuple[int, int]] = {}
 
     # --- profiles -------------------------------------------------------------------------------------------------
     def segment(self, key_account: bool) -> float:
@@ -243,6 +246,7 @@ class UsageGenerator:
         account_id, customer_id, product_id, number = sub.account_id, sub.customer_id, sub.product_id, sub.number
         serial = sub.serial
         calls = seconds = messages = kb = roamed = charged = 0
+        out_calls, out_seconds = [0] * month.days, [0] * month.days  # by day of the month
         rows: list[tuple] = []
         append = rows.append
         for _ in range(n):
@@ -293,6 +297,9 @@ class UsageGenerator:
                         fen = 10 * (duration // 60 + 1)
                     calls += 1
                     seconds += duration
+                    if outgoing:
+                        out_calls[day] += 1
+                        out_seconds[day] += duration
                 else:
                     duration = 0
                     if outgoing:
@@ -304,6 +311,8 @@ class UsageGenerator:
                     customer_id, product_id, number, usage_type, outgoing, other, duration, volume, cell, roaming,
                     fen_texts[fen] if fen < 20_000 else fen_text(fen)))  # fmt: skip
         sub.serial = serial
+        if calls:
+            self._add_daily(product_id, month, out_calls, out_seconds)
         total[0] += calls
         total[1] += seconds
         total[2] += messages
@@ -322,6 +331,7 @@ class UsageGenerator:
         stamps, offsets = month.stamps, month.offsets
         cell = sub.cells[0]
         key = f"D{sub.product_id}-"
+        out_calls, out_seconds = [0] * month.days, [0] * month.days
         rows: list[tuple] = []
         for _ in range(n):
             day = bisect.bisect_right(day_cum, low + rnd() * span, d0, d1 - 1)
@@ -336,7 +346,10 @@ class UsageGenerator:
                 other, fen = f"1900{rng.randrange(10**7):07d}", 100 * minutes
             else:
                 other, fen = self.number(), 10 * minutes
-            if not outgoing:
+            if outgoing:
+                out_calls[day] += 1
+                out_seconds[day] += duration
+            else:
                 fen = 0
             total[0] += 1
             total[1] += duration
@@ -345,7 +358,14 @@ class UsageGenerator:
             rows.append((key + str(sub.serial), stamps[slot] + MINUTE_SECOND[int(rnd() * 3600)] + offsets[slot],
                          sub.account_id, sub.customer_id, sub.product_id, sub.number, "voice", outgoing, other,
                          duration, 0, cell, "none", FEN_TEXT[fen]))  # fmt: skip
+        self._add_daily(sub.product_id, month, out_calls, out_seconds)
         return rows
+
+    def _add_daily(self, product_id: int, month: Month, out_calls: list[int], out_seconds: list[int]) -> None:
+        daily = self.daily
+        for d, calls in enumerate(out_calls):
+            if calls:
+                daily[(product_id, month.start + datetime.timedelta(days=d))] = (calls, out_seconds[d])
 
     def _estimate(self, sub: Sub, n: int, total: list[int]) -> None:
         """Monthly totals without records (older months of large demos), from the same profile."""

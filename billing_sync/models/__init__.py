@@ -15,7 +15,7 @@ from .dunning import (
 )
 from .feeds import FeedBatch, FeedRejection
 from .online import OnlinePayment
-from .usage import UsageMonthly, UsageRecord
+from .usage import UsageDaily, UsageMonthly, UsageRecord
 
 __all__ = [
     "AccountBalance",
@@ -34,6 +34,7 @@ __all__ = [
     "OnlinePayment",
     "Payment",
     "PromiseToPay",
+    "UsageDaily",
     "UsageMonthly",
     "UsageRecord",
     "WriteOff",

@@ -84,8 +84,8 @@ def usage_partitions_drop_expired(*, today: datetime.date | None = None, months:
     """Drop the monthly partitions of usage details older than USAGE_RETENTION_MONTHS (audited); returns them.
 
     A whole month goes at once (no row-by-row delete, no table bloat). The monthly totals (UsageMonthly), bills and
-    payments are other tables and stay. Each partition is dropped in its own short transaction: DROP takes a brief
-    exclusive lock on the parent table, so the job runs at night.
+    payments are other tables and stay; the daily sums (UsageDaily) of those months go. Each partition is dropped in
+    its own short transaction: DROP takes a brief exclusive lock on the parent table, so the job runs at night.
     """
     from crm.audit.models import AuditEntry
     from crm.audit.services import audit_record
@@ -114,4 +114,7 @@ def usage_partitions_drop_expired(*, today: datetime.date | None = None, months:
                 detail=f"usage details older than {months} months dropped (retention)",
             )
         dropped.append(name)
+    if dropped:  # the daily sums of the dropped months go with their records (one delete a month, at night)
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM billing_sync_usagedaily WHERE day < %s", [cutoff])
     return dropped

@@ -64,9 +64,11 @@ def normal_day(product_id: int, *, calls: int = 8, day=DAY, cells=("0551-0001", 
 
 
 def usage_rows_create(records: list[dict], *, products: dict, batch_id=None) -> int:
-    """Insert frame-style records as UsageRecord rows (partitions made first); ``products`` maps id -> Product."""
+    """Insert frame-style records as UsageRecord rows (partitions made first) and recompute their days' sums, as the
+    feed keeps them; ``products`` maps id -> Product."""
     from billing_sync.models import UsageRecord
     from billing_sync.services.partitions import usage_partitions_ensure
+    from billing_sync.services.usage_daily import usage_daily_rebuild
 
     rows = []
     for r in records:
@@ -81,6 +83,9 @@ def usage_rows_create(records: list[dict], *, products: dict, batch_id=None) -> 
                 batch_id=batch_id,
             )
         )  # fmt: skip
-    usage_partitions_ensure({timezone.localtime(row.started_at).date() for row in rows})
+    days = {timezone.localtime(row.started_at).date() for row in rows}
+    usage_partitions_ensure(days)
     UsageRecord.objects.bulk_create(rows, batch_size=2000)
+    if days:
+        usage_daily_rebuild(start=min(days), end=max(days) + datetime.timedelta(days=1))
     return len(rows)

@@ -12,7 +12,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from billing_sync.models import CustomerBill, Payment, UsageMonthly
+from billing_sync.models import CustomerBill, Payment, UsageDaily, UsageMonthly
 from billing_sync.services.partitions import (
     partition_name,
     retention_cutoff,
@@ -21,6 +21,7 @@ from billing_sync.services.partitions import (
     usage_partitions_ensure,
 )
 from billing_sync.services.payments import payment_post
+from billing_sync.services.usage_daily import usage_daily_rebuild
 from callcenter.models import Callback
 from crm.audit.models import AuditEntry
 from crm.messaging.models import OutboundMessage
@@ -173,6 +174,7 @@ def test_retention_drops_exactly_the_partitions_older_than_the_period(people, su
     UsageMonthly.objects.create(
         product=product, customer=product.customer, account=account, month=months[0], voice_calls=1
     )
+    usage_daily_rebuild(start=months[0], end=datetime.date(2001, 5, 1))  # the daily sums of those records
     before = set(usage_partitions())
 
     # Kept: March 2003 and the 24 months before it, i.e. from April 2001 (a 2001-04 partition stays).
@@ -184,6 +186,7 @@ def test_retention_drops_exactly_the_partitions_older_than_the_period(people, su
         cursor.execute("SELECT record_key FROM billing_sync_usagerecord WHERE started_at < '2001-06-01'")
         assert [row[0] for row in cursor.fetchall()] == ["k-200104"]
     assert UsageMonthly.objects.filter(product=product).count() == 1  # monthly totals are not usage details
+    assert list(UsageDaily.objects.values_list("day", flat=True)) == [datetime.date(2001, 4, 15)]  # days go with them
     entries = AuditEntry.objects.filter(object_type="billing_sync.usagerecord", action=AuditEntry.Action.DELETE)
     assert sorted(entries.values_list("object_id", flat=True)) == sorted(dropped)
     assert all(e.changes["rows"] == 1 and e.changes["retention_months"] == 24 for e in entries)

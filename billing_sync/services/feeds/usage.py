@@ -1,16 +1,18 @@
 """Usage records (详单) feed: validated in Python into lines of COPY text, sorted by subscription, then copied
-straight into the partitioned table in a savepoint and added to the monthly totals.
+straight into the partitioned table in a savepoint and added to the monthly totals and the daily outbound calls
+(``UsageDaily``, the fraud baseline) in the same statement.
 
 A record already loaded (same recordKey and startTime) stops that COPY on the unique key: the savepoint is rolled
 back and the lines go through a staging table and one INSERT … SELECT … ON CONFLICT DO NOTHING that adds only the
-new records and, in the same statement, only those to ``UsageMonthly``, so a batch re-sent under another id counts
-nothing twice. Duplicate keys are caught inside a chunk (CHUNK_ROWS rows); across chunks of one batch they count as
-already loaded, which keeps memory flat for files of millions of rows."""
+new records and, in the same statement, only those to ``UsageMonthly`` and ``UsageDaily``, so a batch re-sent under
+another id counts nothing twice. Duplicate keys are caught inside a chunk (CHUNK_ROWS rows); across chunks of one
+batch they count as already loaded, which keeps memory flat for files of millions of rows."""
 
 from __future__ import annotations
 
 import datetime
 import re
+import zoneinfo
 from collections import defaultdict
 from decimal import Decimal
 from operator import itemgetter
@@ -27,6 +29,7 @@ from orders.models import Product
 
 from ...models import FeedBatch, UsageMonthly, UsageRecord
 from ..partitions import PARENT, month_start, usage_partitions_ensure
+from ..usage_daily import ADD_NEW, usage_daily_add
 from .values import Chunk, RowError, amount, boolean, choice, mark_validated, moment, text, whole
 
 TYPES = frozenset({"voice", "sms", "data"})
@@ -40,7 +43,9 @@ _BOOLEANS = {"": "t", "true": "t", "True": "t", "TRUE": "t", "t": "t", "1": "t",
              "false": "f", "False": "f", "FALSE": "f", "f": "f", "0": "f", "no": "f"}  # fmt: skip
 
 STAGE = "billing_feed_usage_stage"
-NEW_COLUMNS = "product_id, customer_id, account_id, started_at, usage_type, duration_s, volume_kb, roaming, charge"
+NEW_COLUMNS = (
+    "product_id, customer_id, account_id, started_at, usage_type, outgoing, duration_s, volume_kb, roaming, charge"
+)
 # The new records (a CTE ``new``) added to the monthly totals, whose rows are locked in key order: two batches at
 # once cannot deadlock on them.
 MONTHLY = """
@@ -274,8 +279,8 @@ def _validate(batch, rows, chunk, *, now, tz, subscriptions, batch_id) -> tuple[
 
 
 def _insert_postgres(rows: list[str]) -> int:
-    """Load validated lines of COPY text into the usage table and add them to the monthly totals; returns how many
-    were new.
+    """Load validated lines of COPY text into the usage table and add them to the monthly totals and the days;
+    returns how many were new.
 
     Usually every record is new: the lines are copied straight into the table, in a savepoint. When one was loaded
     before (a batch sent again under another id, or the same records in two batches at once), the COPY stops on
@@ -293,7 +298,9 @@ def _insert_postgres(rows: list[str]) -> int:
         except psycopg.errors.UniqueViolation:
             return _insert_staged(cursor, rows)
         new = f"SELECT {NEW_COLUMNS} FROM {PARENT} WHERE batch_id = %s AND id > %s"  # noqa: S608
-        cursor.execute(f"WITH new AS ({new}) {MONTHLY}", [batch_id, floor, settings.TIME_ZONE, settings.TIME_ZONE])
+        tz = settings.TIME_ZONE
+        sql = f"WITH new AS ({new}), months AS ({MONTHLY} RETURNING 1) {ADD_NEW}"
+        cursor.execute(sql, [batch_id, floor, tz, tz, tz])
     return len(rows)
 
 
@@ -315,18 +322,18 @@ def _insert_staged(cursor, rows: list[str]) -> int:
             SELECT {COLUMNS} FROM {STAGE} ORDER BY product_id, started_at
             ON CONFLICT (record_key, started_at) DO NOTHING
             RETURNING {NEW_COLUMNS}
-        ), months AS ({MONTHLY} RETURNING 1)
-        SELECT (SELECT count(*) FROM new), (SELECT count(*) FROM months)
+        ), months AS ({MONTHLY} RETURNING 1), days AS ({ADD_NEW} RETURNING 1)
+        SELECT (SELECT count(*) FROM new), (SELECT count(*) FROM months), (SELECT count(*) FROM days)
         """,  # noqa: S608 - constant table and column names, values are parameters
-        [settings.TIME_ZONE, settings.TIME_ZONE],
+        [settings.TIME_ZONE, settings.TIME_ZONE, settings.TIME_ZONE],
     )
-    loaded, _months = cursor.fetchone()
+    loaded, _months, _days = cursor.fetchone()
     cursor.execute(f"TRUNCATE {STAGE}")
     return loaded
 
 
 def _insert_portable(rows: list[str], batch: FeedBatch) -> int:
-    """SQLite (``make run``): skip what exists, insert the rest, add the new ones to the monthly totals."""
+    """SQLite (``make run``): skip what exists, insert the rest, add the new ones to the monthly totals and days."""
     records = [
         UsageRecord(
             record_key=_unesc(r[0]), started_at=datetime.datetime.fromisoformat(r[1]), account_id=int(r[2]),
@@ -350,7 +357,13 @@ def _insert_portable(rows: list[str], batch: FeedBatch) -> int:
             new.append(record)
     UsageRecord.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
     totals: dict[tuple[int, datetime.date], dict] = {}
+    days: dict[tuple[int, datetime.date], tuple[int, int]] = {}
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     for r in new:
+        if r.usage_type == "voice" and r.outgoing:
+            day = (r.product_id, r.started_at.astimezone(tz).date())
+            calls, seconds = days.get(day, (0, 0))
+            days[day] = (calls + 1, seconds + r.duration_s)
         month = month_start(r.started_at)
         empty = {"customer_id": r.customer_id, "account_id": r.account_id, "voice_calls": 0, "voice_seconds": 0,
                  "sms_count": 0, "data_kb": 0, "roaming_records": 0, "charge": Decimal(0)}  # fmt: skip
@@ -369,6 +382,7 @@ def _insert_portable(rows: list[str], batch: FeedBatch) -> int:
         row, created = UsageMonthly.objects.get_or_create(product_id=product_id, month=month, defaults={**ids, **t})
         if not created:
             UsageMonthly.objects.filter(pk=row.pk).update(**{name: F(name) + value for name, value in t.items()})
+    usage_daily_add(days)
     return len(new)
 
 
