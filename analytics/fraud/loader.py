@@ -49,13 +49,20 @@ def _usage_of(scope: Scope, condition: str, params: list) -> tuple[str, list]:
     For a batch's listed subscriptions on PostgreSQL, one (product_id, started_at) index range per subscription,
     whatever the planner believes about the day: right after a feed loads a day, the statistics say the day is
     empty, and the plan it then chose drove the join by the day and compared every record with every listed
-    subscription (50 seconds for a batch of 50,000 records at 10,000 customers; half a second this way)."""
+    subscription (50 seconds for a batch of 50,000 records at 10,000 customers; half a second this way).
+
+    For a chunk of customers on PostgreSQL, the same per subscription from the chunk's subscriptions: joined the
+    plain way, every chunk scanned the whole day and looked each record's subscription up to keep its own (at 1M,
+    2 million records and 1.8 s a chunk, 20 times a run; 0.3 s this way)."""
     if scope.product_ids is not None and is_postgres():
         # OFFSET 0 keeps the subquery per subscription (the planner would otherwise flatten it into one join)
         lateral = f"SELECT * FROM {USAGE} u WHERE u.product_id = s.id AND {condition} OFFSET 0"  # noqa: S608
         source = f"FROM unnest(%s::bigint[]) AS s(id) CROSS JOIN LATERAL ({lateral}) u JOIN {PRODUCT} p ON p.id = s.id"
         return source, [array(scope.product_ids), *params]
     where, scope_params = scope.sql()
+    if is_postgres():
+        lateral = f"SELECT * FROM {USAGE} u WHERE u.product_id = p.id AND {condition} OFFSET 0"  # noqa: S608
+        return f"FROM {PRODUCT} p CROSS JOIN LATERAL ({lateral}) u WHERE {where}", [*params, *scope_params]
     source = f"FROM {USAGE} u JOIN {PRODUCT} p ON p.id = u.product_id WHERE {condition} AND {where}"
     return source, [*params, *scope_params]
 
