@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing_sync', '0007_usage_batch_index'),
+        ('billing_sync', '0008_drop_duplicate_indexes'),
         ('orders', '0009_work_order_version_db_default'),
     ]
 

@@ -41,7 +41,7 @@ def forget(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing_sync", "0008_usage_daily"),
+        ("billing_sync", "0009_usage_daily"),
     ]
 
     operations = [
