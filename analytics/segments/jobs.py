@@ -99,7 +99,10 @@ def load_bundle(job: AnalyticsJob) -> dict:
 
 
 def run_chunk(job: AnalyticsJob, lo: int, hi: int) -> int:
-    """Score the live customers of ``[lo, hi)`` and write their four columns (an UPDATE: a retry rewrites them)."""
+    """Score the live customers of ``[lo, hi)`` and write their four columns (an UPDATE: a retry rewrites them).
+
+    Only the customers whose columns change are written: from one day to the next most keep their segments, and
+    every row written is a new row version through each of the table's indexes."""
     frame = segment_frame(job.as_of, lo=lo, hi=hi)
     if frame.empty:
         return 0
@@ -121,6 +124,8 @@ def run_chunk(job: AnalyticsJob, lo: int, hi: int) -> int:
                    behaviour_segment = v.behaviour
               FROM {values}
              WHERE c.id = v.id
+               AND (c.segment, c.value_group, c.activity_group, c.behaviour_segment)
+                   IS DISTINCT FROM (v.segment, v.value_group, v.activity_group, v.behaviour)
             """,  # noqa: S608 - analytics.sql's FROM item; every value is a parameter
             params,
         )
