@@ -98,7 +98,23 @@ def customer_search(user, query: str, *, limit: int = 20) -> list[Customer]:
         return _found_by_key(customers_visible_to(user).filter(condition), limit)
     if len(query) < MIN_NAME_LENGTH:
         return []
-    return _found(customers_visible_to(user).filter(_name_condition(query)), limit)
+    return _found(customers_visible_to(user).filter(_search_name_condition(query)), limit)
+
+
+# Parties read for one search-box query of 3 characters or more, at most: a name part that common (“有限公司”) is
+# refined by the user anyway, and reading that many stays under about 0.1 s at a million customers.
+NAME_MATCHES_READ = 5_000
+
+
+def _search_name_condition(query: str) -> Q:
+    """The search box's name condition. From 3 characters on PostgreSQL, the parties whose name contains ``query``
+    are read first, by their trigram index, in a subquery the planner cannot merge (its LIMIT): joined the plain way,
+    it expected thousands of matches where there were tens (an organisation's 4 characters), walked the customers in
+    id order to find the first 100 of the region, and read most of them (0.6-0.8 s at 1M, one search in twenty)."""
+    if len(query) < 3 or connection.vendor != "postgresql":
+        return _name_condition(query)
+    parties = Party.objects.filter(name__contains=query).order_by().values("id")[:NAME_MATCHES_READ]
+    return Q(party__in=parties)
 
 
 def customer_text_condition(query: str) -> Q:

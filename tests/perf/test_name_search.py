@@ -56,3 +56,24 @@ def test_two_character_search_reads_the_bigram_index(named):
         cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: make the planner show its index choice
         plan = matching.explain()
     assert "party_name_bigram_idx" in plan
+
+
+def test_three_characters_and_more_find_the_same_customers_in_scope(named, make_staff):
+    clerk = make_staff("hall_clerk")
+    assert {c.customer_no for c in customer_search(clerk, "小明科技")} == {named["corp"].customer_no}
+    assert {c.customer_no for c in customer_search(clerk, "王小明")} == {named["wang"].customer_no}  # not Wuhu's
+    assert customer_search(clerk, "赵小明") == []  # Wuhu's customer: out of the Hefei clerk's scope
+
+
+def test_three_character_search_reads_the_parties_by_name_first(named, make_staff):
+    """The parties matching the name are a subquery of their own (its LIMIT keeps the planner from merging it into
+    a walk over the customers in id order), read by the name's trigram index."""
+    from customers.selectors import NAME_MATCHES_READ, _search_name_condition
+
+    condition = _search_name_condition("小明科技")
+    sql = str(Customer.objects.filter(condition).query)
+    assert f'FROM "customers_party" U0 WHERE U0."name"::text LIKE %小明科技% LIMIT {NAME_MATCHES_READ})' in sql
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = Party.objects.filter(name__contains="小明科技").order_by().values("id")[:NAME_MATCHES_READ].explain()
+    assert "trgm" in plan or "party_name" in plan, plan
