@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +15,10 @@ from .models import OutboundMessage
 # mid-send): the sweep hands it to the gateway again.
 STALE_AFTER = datetime.timedelta(minutes=2)
 SWEEP_BATCH = 1000
+# A text still not with the gateway after this long is news no longer (a code expired, an order moved on): given up.
+GIVE_UP_AFTER = datetime.timedelta(days=1)
+
+logger = logging.getLogger(__name__)
 
 
 def sms_send(
@@ -65,3 +70,22 @@ def stale_queued_messages(*, now: datetime.datetime | None = None, limit: int = 
     cutoff = (now or timezone.now()) - STALE_AFTER
     queued = OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED, created_at__lt=cutoff)
     return list(queued.order_by("created_at", "id").values_list("id", flat=True)[:limit])
+
+
+def sms_sweep(*, now: datetime.datetime | None = None) -> int:
+    """The every-minute sweep: hand the stale queued messages to the gateway, oldest first; one the gateway fails on
+    is logged and left for the next sweep, never in the way of the others, and one queued for more than
+    GIVE_UP_AFTER is marked failed. Returns the number handed over."""
+    now = now or timezone.now()
+    OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED, created_at__lt=now - GIVE_UP_AFTER).update(
+        status=OutboundMessage.Status.FAILED, error="not handed to the gateway within a day"
+    )
+    handed = 0
+    for message_id in stale_queued_messages(now=now):
+        try:
+            sms_deliver(message_id=message_id)
+        except Exception:  # the gateway raised: the next sweep tries again, until GIVE_UP_AFTER
+            logger.warning("SMS %s not delivered; tried again by the next sweep", message_id, exc_info=True)
+            continue
+        handed += 1
+    return handed

@@ -15,7 +15,4 @@ def sms_deliver_task(message_id: int) -> str:
 @shared_task(acks_late=True, soft_time_limit=280, time_limit=300)
 def deliver_queued_sms_task() -> int:
     """Every minute: the messages whose task was lost, delivered here (one worker, oldest first)."""
-    stale = services.stale_queued_messages()
-    for message_id in stale:
-        services.sms_deliver(message_id=message_id)
-    return len(stale)
+    return services.sms_sweep()

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from crm.messaging.gateway import SendResult
 from crm.messaging.models import OutboundMessage
-from crm.messaging.services import STALE_AFTER, sms_deliver, sms_send, stale_queued_messages
+from crm.messaging.services import GIVE_UP_AFTER, STALE_AFTER, sms_deliver, sms_send, stale_queued_messages
 from crm.messaging.tasks import deliver_queued_sms_task
 from tests.reliability.test_outbox import _worker_broker_db
 from tests.reliability.test_redis_down import celery_broker
@@ -124,3 +124,33 @@ def test_log_keeps_the_text_after_send_once_the_gateway_had_it(settings, countin
     delivered.refresh_from_db()
     assert (delivered.body, delivered.body_after_send) == ("验证码 ******", "")
     assert delivered.status == ("sent" if gateway == "CountingGateway" else "failed")
+
+
+class FailingOnceGateway:
+    """Raises for one number (a gateway error, not a refusal), sends the others."""
+
+    name = "flaky"
+
+    def send(self, *, recipient: str, body: str) -> SendResult:
+        if recipient == "18100000008":
+            raise ConnectionError("gateway unreachable")
+        SENT.append(recipient)
+        return SendResult(ok=True, reference="f-1")
+
+
+def test_a_message_the_gateway_fails_on_neither_blocks_the_sweep_nor_stays_queued_forever(settings, counting_gateway):
+    settings.CRM_SMS_GATEWAY = "tests.reliability.test_sms_delivery.FailingOnceGateway"
+    poison = OutboundMessage.objects.create(recipient="18100000008", body="x", purpose="order_status")
+    after = OutboundMessage.objects.create(recipient="18100000009", body="y", purpose="order_status")
+    _age(poison, STALE_AFTER * 3)  # older: the sweep reaches it first
+    _age(after, STALE_AFTER * 2)
+
+    assert deliver_queued_sms_task() == 1
+    poison.refresh_from_db()
+    after.refresh_from_db()
+    assert (poison.status, after.status, counting_gateway) == ("queued", "sent", ["18100000009"])
+
+    _age(poison, GIVE_UP_AFTER + datetime.timedelta(minutes=1))
+    assert deliver_queued_sms_task() == 0
+    poison.refresh_from_db()
+    assert (poison.status, poison.error) == ("failed", "not handed to the gateway within a day")
